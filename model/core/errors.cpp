@@ -1,0 +1,41 @@
+#include "model/core/errors.hpp"
+
+#include <charconv>
+
+namespace ptspec {
+
+namespace {
+struct Named {
+  int err;
+  std::string_view name;
+};
+constexpr Named kNames[] = {{OK, "0"},           {E2BIG, "-E2BIG"},   {EAGAIN, "-EAGAIN"},
+                            {ENOMEM, "-ENOMEM"}, {EINVAL, "-EINVAL"}, {ERANGE, "-ERANGE"}};
+}  // namespace
+
+std::string_view errno_name(int err) {
+  for (const auto& n : kNames)
+    if (n.err == err) return n.name;
+  return "-E?";
+}
+
+bool errno_from_name(std::string_view s, int& out) {
+  for (const auto& n : kNames) {
+    if (s == n.name || (n.err != 0 && s == n.name.substr(1))) {
+      out = n.err;
+      return true;
+    }
+  }
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && p == s.data() + s.size()) {
+    for (const auto& n : kNames)
+      if (n.err == v) {
+        out = v;
+        return true;
+      }
+  }
+  return false;
+}
+
+}  // namespace ptspec

@@ -1,0 +1,61 @@
+// The event log: every entry write, TLB invalidation, barrier and page
+// allocation an operation performs, in order. Checkers (break-before-make,
+// flush-before-return, refcount discipline) read this log rather than
+// trusting the operations (STYLE.md, Casemate: "barriers, TLB invalidations
+// and entry writes are trace events, not no-ops").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ptspec {
+
+enum class EventKind : std::uint8_t {
+  Write,      // entry at `pa` changed old -> new; `addr`/`level` say which input range it maps
+  TlbiAddr,   // TLB invalidation of one input address at `level` (TLBI IPAS2E1IS + VMALLE1IS)
+  TlbiAll,    // TLB invalidation of the whole context (TLBI VMALLS12E1IS / INVEPT single-context)
+  Dsb,        // barrier; `level` holds the DsbKind
+  Isb,
+  Alloc,      // table page `pa` taken from the page cache
+  Free,       // table page `pa` released (refcount reached 0)
+  Get,        // reference taken on page `pa` (new value = count after)
+  Put,        // reference dropped on page `pa` (new value = count after)
+  Rollback,   // the operation failed; everything since the op began was undone
+};
+
+enum class DsbKind : std::uint8_t { Ishst = 0, Ish = 1, Sy = 2 };
+
+struct Event {
+  EventKind kind;
+  std::uint8_t level = 0;
+  std::uint64_t pa = 0;    // entry address (Write) or page address
+  std::uint64_t addr = 0;  // input address (Write, TlbiAddr)
+  std::uint64_t old_value = 0;
+  std::uint64_t new_value = 0;
+};
+
+const char* event_kind_name(EventKind k);
+std::string describe(const Event& e);
+
+class EventLog {
+ public:
+  void push(const Event& e) {
+    if (enabled_) events_.push_back(e);
+  }
+  const std::vector<Event>& events() const { return events_; }
+  std::size_t size() const { return events_.size(); }
+  void clear() { events_.clear(); }
+  void truncate(std::size_t n) {
+    if (n < events_.size()) events_.resize(n);
+  }
+  // Benchmarks of the bare walk path switch logging off; checkers need it on.
+  void set_enabled(bool on) { enabled_ = on; }
+  bool enabled() const { return enabled_; }
+
+ private:
+  std::vector<Event> events_;
+  bool enabled_ = true;
+};
+
+}  // namespace ptspec
