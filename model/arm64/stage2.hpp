@@ -32,8 +32,9 @@ struct Prot {
 
 enum class FaultKind : std::uint8_t {
   None,
-  Translation,  // invalid entry (possibly carrying an owner annotation)
-  AddressSize,  // IPA beyond ia_bits, or an output address beyond pa_bits
+  Translation,  // invalid entry (possibly carrying an owner annotation), an
+                // encoding invalid at its level, or an IPA beyond ia_bits
+  AddressSize,  // a table or output address beyond pa_bits (VTCR_EL2.PS)
   AccessFlag,   // leaf with AF = 0 (no hardware AF update)
   Unbacked,     // a table address that points to no memory (external abort)
 };
@@ -49,7 +50,9 @@ struct Translation {
   unsigned memattr = 0, sh = 0, sw = 0;
   bool af = false;
   unsigned owner = 0;      // owner id read from an invalid entry (Translation fault)
-  std::vector<std::uint64_t> entries;  // entry read at each level, start level first
+  const char* why = "";    // one phrase: why the walk stopped
+  std::uint64_t entries[4] = {};  // entry read at each level, start level first
+  unsigned depth = 0;             // how many entries were read
   bool ok() const { return fault == FaultKind::None; }
 };
 

@@ -9,8 +9,8 @@ struct Named {
   int err;
   std::string_view name;
 };
-constexpr Named kNames[] = {{OK, "0"},           {E2BIG, "-E2BIG"},   {EAGAIN, "-EAGAIN"},
-                            {ENOMEM, "-ENOMEM"}, {EINVAL, "-EINVAL"}, {ERANGE, "-ERANGE"}};
+constexpr Named kNames[] = {{kOk, "0"},           {kE2big, "-E2BIG"},   {kEagain, "-EAGAIN"},
+                            {kEnomem, "-ENOMEM"}, {kEinval, "-EINVAL"}, {kErange, "-ERANGE"}};
 }  // namespace
 
 std::string_view errno_name(int err) {

@@ -10,12 +10,12 @@ namespace ptspec {
 
 // Operation results use the kernel's negative errno convention.
 enum Errno : int {
-  OK = 0,
-  E2BIG = -7,    // internal: "no leaf at this level, descend" (pgtable.c)
-  EAGAIN = -11,  // only permissions would change
-  ENOMEM = -12,  // page cache exhausted
-  EINVAL = -22,  // bad argument
-  ERANGE = -34,  // address range beyond the input-address size
+  kOk = 0,
+  kE2big = -7,    // internal: "no leaf at this level, descend" (pgtable.c)
+  kEagain = -11,  // only permissions would change
+  kEnomem = -12,  // page cache exhausted
+  kEinval = -22,  // bad argument
+  kErange = -34,  // address range beyond the input-address size
 };
 
 std::string_view errno_name(int err);
