@@ -1,0 +1,49 @@
+// The lemma catalogue: every format registers its lemmas from its own file
+// (solver/<family>/<format>_lemmas.cpp); adding a format adds one line here.
+#include <string>
+
+#include "solver/lemma.hpp"
+
+namespace ptspec::solver {
+
+namespace {
+std::vector<Lemma> build_catalogue() {
+  std::vector<Lemma> all;
+  register_arm64_stage2_lemmas(all);
+  return all;
+}
+}  // namespace
+
+const std::vector<Lemma>& lemma_catalogue() {
+  static const std::vector<Lemma> catalogue = build_catalogue();
+  return catalogue;
+}
+
+const Lemma* find_lemma(std::string_view name) {
+  for (const Lemma& l : lemma_catalogue()) {
+    if (l.name == name) return &l;
+    if (name.size() == l.format.size() + 1 + l.name.size() && name.starts_with(l.format) &&
+        name[l.format.size()] == '/' && name.ends_with(l.name))
+      return &l;
+  }
+  return nullptr;
+}
+
+std::vector<const Lemma*> lemmas_of_format(std::string_view format) {
+  std::vector<const Lemma*> out;
+  for (const Lemma& l : lemma_catalogue())
+    if (l.format == format) out.push_back(&l);
+  return out;
+}
+
+std::vector<std::string> lemma_formats() {
+  std::vector<std::string> out;
+  for (const Lemma& l : lemma_catalogue()) {
+    bool seen = false;
+    for (const std::string& f : out) seen = seen || f == l.format;
+    if (!seen) out.push_back(l.format);
+  }
+  return out;
+}
+
+}  // namespace ptspec::solver

@@ -1,0 +1,65 @@
+// Symbolic memory: a Z3 array from 64-bit byte addresses to 64-bit words --
+// the solver's counterpart of the model's PhysMem (model/core/physmem.hpp).
+// Walk code written as a template over (Domain, memory) reads entries through
+// mem_load(d, mem, addr), which takes either PhysMem with Concrete or SymMem
+// with Symbolic, so a walk lemma is proved about the walker the model runs.
+//
+// Like PhysMem, an entry lives at an 8-aligned byte address and a load returns
+// the whole 64-bit word stored there (the array is indexed by byte address;
+// walkers only ever use 8-aligned addresses).
+#pragma once
+
+#include <z3++.h>
+
+#include <concepts>
+#include <string>
+#include <utility>
+
+#include "solver/symbolic.hpp"
+
+namespace ptspec {
+
+class SymMem {
+ public:
+  // Unconstrained memory: every word is a free variable ("all of memory").
+  explicit SymMem(z3::context& c, const std::string& name = "mem")
+      : array_(c.constant(name.c_str(), c.array_sort(c.bv_sort(64), c.bv_sort(64)))) {}
+  explicit SymMem(z3::expr array) : array_(std::move(array)) {}
+
+  const z3::expr& array() const { return array_; }
+
+  // The 64-bit word at `addr` (select).
+  z3::expr load(const Symbolic&, const z3::expr& addr) const { return z3::select(array_, addr); }
+  z3::expr load(const z3::expr& addr) const { return z3::select(array_, addr); }
+
+  // The memory after writing `value` at `addr` (store); this one is unchanged.
+  SymMem store(const z3::expr& addr, const z3::expr& value) const {
+    return SymMem(z3::store(array_, addr, value));
+  }
+
+ private:
+  z3::expr array_;
+};
+
+// A memory a walker over domain D can read: `m.load(d, addr)` (SymMem), or
+// `m.load(addr)` with a plain address (PhysMem with Concrete).
+template <class M, class D>
+concept MemoryFor = Domain<D> && (requires(const M& m, const D& d, WordOf<D> a) {
+                      { m.load(d, a) } -> std::convertible_to<WordOf<D>>;
+                    } || requires(const M& m, WordOf<D> a) {
+                      { m.load(a) } -> std::convertible_to<WordOf<D>>;
+                    });
+
+// The one memory access of a walk step, for either memory.
+template <Domain D, class M>
+  requires MemoryFor<M, D>
+WordOf<D> mem_load(const D& d, const M& m, const WordOf<D>& addr) {
+  if constexpr (requires { m.load(d, addr); })
+    return m.load(d, addr);
+  else
+    return m.load(addr);
+}
+
+static_assert(MemoryFor<SymMem, Symbolic>);
+
+}  // namespace ptspec
