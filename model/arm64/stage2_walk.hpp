@@ -68,9 +68,11 @@ template <class V> struct Walk {
 
   int table_walk(std::uint64_t table, unsigned level) {
     const Geometry& g = pgt.geo();
-    for (std::uint64_t idx = s2::table_index(Concrete{}, g, addr, level);
-         idx < g.entries(level) && addr < end; ++idx) {
-      int ret = entry(table + idx * 8, level);
+    // Each entry visited is the one the proved walk step selects for the
+    // current address (s2::entry_address); the walk moves `addr` on.
+    const std::uint64_t first = s2::table_index(Concrete{}, g, addr, level);
+    for (std::uint64_t idx = first; idx < g.entries(level) && addr < end; ++idx) {
+      int ret = entry(s2::entry_address(Concrete{}, g, table, addr, level), level);
       if (ret) return ret;
     }
     return 0;

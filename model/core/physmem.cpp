@@ -59,7 +59,14 @@ std::uint64_t PhysMem::take_frame(Zone zone) {
 std::uint64_t PhysMem::alloc_contiguous(std::size_t n, Zone zone) {
   if (n == 0) throw std::invalid_argument("alloc_contiguous(0)");
   ZoneArena& z = zones_[zone == Zone::High ? 1 : 0];
-  // Fresh frames at the end of the arena are contiguous by construction.
+  // Fresh frames at the end of the arena are contiguous by construction; pad
+  // with free frames up to the alignment first.
+  std::size_t align = 1;
+  while (align < n) align <<= 1;
+  while (((z.base >> page_shift_) + z.frames.size()) % align != 0) {
+    z.free_list.push_back(static_cast<std::uint32_t>(z.frames.size()));
+    z.frames.push_back(Frame{std::make_unique<std::uint64_t[]>(page_size() / 8), 0, FrameState::Free});
+  }
   std::uint64_t first = 0;
   for (std::size_t i = 0; i < n; ++i) {
     auto idx = static_cast<std::uint32_t>(z.frames.size());

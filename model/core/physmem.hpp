@@ -63,7 +63,9 @@ class PhysMem {
   void store(std::uint64_t pa, std::uint64_t value);
 
   // ---- allocation ----
-  // `n` contiguous zeroed pages outside the cache (the pgd: alloc_pages_exact).
+  // `n` contiguous zeroed pages outside the cache (the pgd: alloc_pages_exact),
+  // aligned to n pages rounded up to a power of two (VTTBR_EL2.BADDR must be
+  // aligned to the size of the concatenated start-level tables).
   std::uint64_t alloc_contiguous(std::size_t n, Zone zone);
   // Page cache (memcache). In auto mode the cache refills itself whenever an
   // allocation finds it empty (KVM tops up before every fault); in manual

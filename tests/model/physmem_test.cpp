@@ -81,3 +81,17 @@ TEST(PhysMem, CommitReleasesPendingFrees) {
 
 }  // namespace
 }  // namespace ptspec
+
+namespace ptspec {
+namespace {
+TEST(PhysMem, ContiguousBlocksAreAlignedToTheirSize) {
+  PhysMem m(12);
+  (void)m.alloc_contiguous(1, Zone::High);  // misalign the arena's end
+  std::uint64_t pgd = m.alloc_contiguous(16, Zone::High);
+  EXPECT_EQ(pgd % (16 * 4096), 0u);
+  std::uint64_t three = m.alloc_contiguous(3, Zone::High);
+  EXPECT_EQ(three % (4 * 4096), 0u);
+  EXPECT_TRUE(m.cache_alloc().has_value());  // padding frames are reusable
+}
+}  // namespace
+}  // namespace ptspec
