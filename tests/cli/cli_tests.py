@@ -1,0 +1,449 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `ptspec` command-line tool, one CTest test each.
+
+    cli_tests.py --list
+    cli_tests.py --ptspec build/bin/ptspec --corpus corpus --bad tests/cli/bad NAME
+
+Only the standard library: CTest runs this under Debian's /usr/bin/python3.
+What is checked is the contract in DESIGN.md: exit codes (0 held, 1 failed,
+2 bad input / usage), messages that name the file, the op index and the field,
+and JSON outputs with "schema": 1. Tests that write (check) use a temporary
+copy of the corpus so that the repository is never touched.
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ARGS = None
+TESTS = {}
+
+
+def test(fn):
+    TESTS[fn.__name__.removeprefix("test_")] = fn
+    return fn
+
+
+class Failure(Exception):
+    pass
+
+
+def run(*argv, timeout=600):
+    """Runs ptspec; returns (exit code, stdout, stderr)."""
+    cmd = [ARGS.ptspec, *argv]
+    print("$", " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect_code(got, want, out, err):
+    if got != want:
+        raise Failure(f"exit code {got}, expected {want}\n--- stdout\n{out}\n--- stderr\n{err}")
+
+
+def expect_in(text, *needles, what="output"):
+    for n in needles:
+        if n not in text:
+            raise Failure(f"{what} does not mention {n!r}:\n{text}")
+
+
+def parse_json(out):
+    try:
+        doc = json.loads(out)
+    except json.JSONDecodeError as e:
+        raise Failure(f"not JSON ({e}):\n{out}")
+    if doc.get("schema") != 1:
+        raise Failure(f'"schema" is {doc.get("schema")!r}, expected 1')
+    return doc
+
+
+def bad(name):
+    return os.path.join(ARGS.bad, name)
+
+
+def cases(origin_dir, fmt="arm64.stage2"):
+    found = sorted(glob.glob(os.path.join(ARGS.corpus, fmt, origin_dir, "*.json")))
+    if not found:
+        raise Failure(f"no cases in {os.path.join(ARGS.corpus, fmt, origin_dir)}")
+    return found
+
+
+def temp_corpus():
+    """A throw-away copy of the corpus (the caller removes it)."""
+    d = tempfile.mkdtemp(prefix="ptspec-cli-")
+    shutil.copytree(ARGS.corpus, os.path.join(d, "corpus"))
+    return d, os.path.join(d, "corpus")
+
+
+# ---- bad input: exit 2, and the message says what and where ----
+
+def bad_case(file, *needles):
+    code, out, err = run("replay", bad(file))
+    expect_code(code, 2, out, err)
+    expect_in(err, file, *needles, what="stderr")
+
+
+@test
+def test_bad_malformed_json():
+    bad_case("malformed.json", "JSON")
+
+
+@test
+def test_bad_unknown_op():
+    bad_case("unknown_op.json", "ops[1]", "remap_everything")
+
+
+@test
+def test_bad_unknown_field():
+    bad_case("unknown_field.json", "ops[0]", "colour")
+
+
+@test
+def test_bad_unknown_top_field():
+    bad_case("unknown_top_field.json", "flavour")
+
+
+@test
+def test_bad_wrong_type():
+    bad_case("wrong_type.json", "ops[0]", "addr")
+
+
+@test
+def test_bad_out_of_range():
+    bad_case("out_of_range.json", "ops[1]", "size")
+
+
+@test
+def test_bad_prot():
+    bad_case("bad_prot.json", "ops[0]", "prot")
+
+
+@test
+def test_bad_config():
+    bad_case("bad_config.json", "config", "granule")
+
+
+@test
+def test_bad_unknown_format():
+    bad_case("unknown_format.json", "sparc.srmmu")
+
+
+@test
+def test_bad_missing_file():
+    code, out, err = run("replay", bad("no-such-case.json"))
+    expect_code(code, 2, out, err)
+    expect_in(err, "no-such-case.json", what="stderr")
+
+
+@test
+def test_walk_bad_file():
+    code, out, err = run("walk", bad("unknown_op.json"), "0x40000000")
+    expect_code(code, 2, out, err)
+    expect_in(err, "unknown_op.json", "ops[1]", what="stderr")
+
+
+# ---- usage errors: exit 2 with CLI11's message ----
+
+@test
+def test_usage_no_subcommand():
+    code, out, err = run()
+    expect_code(code, 2, out, err)
+    expect_in(err, "subcommand", what="stderr")
+
+
+@test
+def test_usage_unknown_option():
+    code, out, err = run("list", "--frobnicate")
+    expect_code(code, 2, out, err)
+    expect_in(err, "--frobnicate", what="stderr")
+
+
+@test
+def test_usage_cases_and_seconds():
+    code, out, err = run("check", "--cases", "5", "--seconds", "3")
+    expect_code(code, 2, out, err)
+    expect_in(err, "excludes", what="stderr")
+
+
+@test
+def test_usage_unknown_format():
+    code, out, err = run("check", "--format", "sparc.srmmu", "--no-lemmas")
+    expect_code(code, 2, out, err)
+    expect_in(err, "sparc.srmmu", "arm64.stage2", what="stderr")
+
+
+@test
+def test_usage_unknown_variant():
+    code, out, err = run("check", "--variant", "no-such-bug", "--format", "arm64.stage2")
+    expect_code(code, 2, out, err)
+    expect_in(err, "no-such-bug", "leak-on-valid-update", what="stderr")
+
+
+@test
+def test_usage_unknown_lemma():
+    code, out, err = run("prove", "no-such-lemma")
+    expect_code(code, 2, out, err)
+    expect_in(err, "no-such-lemma", what="stderr")
+
+
+@test
+def test_decode_bad_value():
+    code, out, err = run("decode", "arm64.stage2", "0xzz")
+    expect_code(code, 2, out, err)
+    expect_in(err, "VALUE", "0xzz", what="stderr")
+
+
+@test
+def test_decode_bad_config():
+    code, out, err = run("decode", "arm64.stage2", "0x1", "--config", '{"granule": 3, "ia_bits": 40}')
+    expect_code(code, 2, out, err)
+    expect_in(err, "--config", "granule", what="stderr")
+
+
+@test
+def test_decode_malformed_config():
+    code, out, err = run("decode", "arm64.stage2", "0x1", "--config", '{"granule": ')
+    expect_code(code, 2, out, err)
+    expect_in(err, "--config", "JSON", what="stderr")
+
+
+@test
+def test_decode_unknown_format():
+    code, out, err = run("decode", "sparc.srmmu", "0x1")
+    expect_code(code, 2, out, err)
+    expect_in(err, "sparc.srmmu", what="stderr")
+
+
+# ---- decode ----
+
+# A level-3 page: valid, page, MemAttr 0xf, S2AP rw, SH inner, AF, PA 0x80000000.
+PAGE = "0x800007ff"
+
+
+@test
+def test_decode_page():
+    code, out, err = run("decode", "arm64.stage2", PAGE, "--level", "3")
+    expect_code(code, 0, out, err)
+    expect_in(out, "page", "MemAttr", "S2AP", "SH", "AF", "XN", "0x80000000", "problems: none")
+
+
+@test
+def test_decode_reserved_bits():
+    # The same page with bit 50 set (RES0 in this model): decoded, and flagged.
+    code, out, err = run("decode", "arm64.stage2", hex(0x800007FF | (1 << 50)), "--level", "3")
+    expect_code(code, 0, out, err)
+    expect_in(out, "problems:\n  - ")
+
+
+@test
+def test_decode_json():
+    code, out, err = run("decode", "arm64.stage2", PAGE, "--level", "3", "--json")
+    expect_code(code, 0, out, err)
+    doc = parse_json(out)
+    names = [f["name"] for f in doc["fields"]]
+    for want in ("S2AP", "AF", "MemAttr"):
+        if want not in names:
+            raise Failure(f"decode --json fields lack {want}: {names}")
+    for f in doc["fields"]:
+        if not (0 <= f["lo"] <= f["hi"] <= 63):
+            raise Failure(f"bad bit range in {f}")
+    if doc["problems"]:
+        raise Failure(f"unexpected problems: {doc['problems']}")
+
+
+# ---- list ----
+
+@test
+def test_list_json():
+    code, out, err = run("list", "--json")
+    expect_code(code, 0, out, err)
+    doc = parse_json(out)
+    fmts = {f["id"]: f for f in doc["formats"]}
+    if "arm64.stage2" not in fmts:
+        raise Failure(f"arm64.stage2 not listed: {list(fmts)}")
+    f = fmts["arm64.stage2"]
+    origins = [c["origin"] for c in f["cases"]]
+    checks = [
+        ("lemmas", len(f["lemmas"]), 12),
+        ("properties", len(f["properties"]), 1),
+        ("seed cases", origins.count("seed"), 8),
+        ("bug cases", origins.count("bug"), 2),
+    ]
+    for what, got, least in checks:
+        if got < least:
+            raise Failure(f"arm64.stage2 has {got} {what}, expected at least {least}")
+    for l in f["lemmas"]:
+        if not l["name"] or not l["statement"] or l["expect"] not in ("proved", "counterexample"):
+            raise Failure(f"incomplete lemma entry {l}")
+    for c in f["cases"]:
+        if not os.path.isfile(c["path"]):
+            raise Failure(f"listed case does not exist: {c['path']}")
+    variants = [v["name"] for v in f["variants"]]
+    if "leak-on-valid-update" not in variants:
+        raise Failure(f"variant leak-on-valid-update not listed: {variants}")
+
+
+@test
+def test_list_text():
+    code, out, err = run("list")
+    expect_code(code, 0, out, err)
+    expect_in(out, "arm64.stage2", "lemmas", "properties", "variants", "cases")
+
+
+# ---- replay ----
+
+@test
+def test_replay_trace_seed():
+    seed = cases("seeds")[0]
+    code, out, err = run("replay", seed, "--trace")
+    expect_code(code, 0, out, err)
+    expect_in(out, "->", "passed")
+
+
+@test
+def test_replay_all_seeds():
+    code, out, err = run("replay", *cases("seeds"))
+    expect_code(code, 0, out, err)
+
+
+@test
+def test_replay_bugs_as_expected():
+    # Bug cases replay under their own variant and are expected to violate an
+    # invariant: as expected means exit 0.
+    code, out, err = run("replay", *cases("bugs"))
+    expect_code(code, 0, out, err)
+
+
+@test
+def test_replay_json_trace():
+    seed = cases("seeds")[0]
+    code, out, err = run("replay", seed, "--trace", "--json")
+    expect_code(code, 0, out, err)
+    doc = parse_json(out)
+    r = doc["results"][0]
+    if r["status"] != "passed" or not r["steps"] or not doc["ok"]:
+        raise Failure(f"unexpected replay result {r}")
+
+
+# ---- walk ----
+
+def first_mapped(case_path):
+    with open(case_path) as f:
+        doc = json.load(f)
+    for op in doc["ops"]:
+        if op.get("op") == "map":
+            return str(op["addr"])
+    return None
+
+
+@test
+def test_walk():
+    for seed in cases("seeds"):
+        addr = first_mapped(seed)
+        if addr is not None:
+            break
+    else:
+        raise Failure("no seed case maps anything")
+    code, out, err = run("walk", seed, addr)
+    expect_code(code, 0, out, err)
+    if len(out.strip().splitlines()) < 2:
+        raise Failure(f"walk printed too little:\n{out}")
+    code, out, err = run("walk", seed, addr, "--json")
+    expect_code(code, 0, out, err)
+    parse_json(out)
+
+
+# ---- prove ----
+
+@test
+def test_prove_one():
+    code, out, err = run("list", "--json")
+    expect_code(code, 0, out, err)
+    lemmas = [l for f in parse_json(out)["formats"] for l in f["lemmas"]]
+    if not lemmas:
+        raise Failure("no lemmas listed")
+    name = lemmas[0]["name"]
+    code, out, err = run("prove", name, "--json")
+    expect_code(code, 0, out, err)
+    doc = parse_json(out)
+    r = doc["results"][0]
+    if r["kind"] != "lemma" or r["name"] != name or r["status"] not in ("proved", "passed"):
+        raise Failure(f"unexpected prove result {r}")
+
+
+# ---- check ----
+
+@test
+def test_check_small_json():
+    tmp, corpus = temp_corpus()
+    try:
+        code, out, err = run("check", "--format", "arm64.stage2", "--no-lemmas", "--cases", "10",
+                             "--corpus", corpus, "--json")
+        expect_code(code, 0, out, err)
+        doc = parse_json(out)
+        kinds = {r["kind"] for r in doc["results"]}
+        if doc["ok"] is not True or kinds != {"property", "case"}:
+            raise Failure(f"unexpected check result: ok={doc['ok']} kinds={kinds}")
+        for r in doc["results"]:
+            for key in ("format", "kind", "name", "status", "seconds", "ops", "counterexample"):
+                if key not in r:
+                    raise Failure(f"result lacks {key!r}: {r}")
+    finally:
+        shutil.rmtree(tmp)
+
+
+@test
+def test_check_variant_fails_with_counterexample():
+    tmp, corpus = temp_corpus()
+    try:
+        found_dir = os.path.join(corpus, "arm64.stage2", "found")
+        before = set(glob.glob(os.path.join(found_dir, "*.json")))
+        code, out, err = run("check", "--variant", "leak-on-valid-update", "--cases", "50",
+                             "--format", "arm64.stage2", "--corpus", corpus, "--jobs", "1")
+        expect_code(code, 1, out, err)
+        new = sorted(set(glob.glob(os.path.join(found_dir, "*.json"))) - before)
+        if not new:
+            raise Failure(f"no counterexample written to {found_dir}\n{out}")
+        expect_in(out, "failed", "counterexample:", new[0], "ops)")
+        # The shrunk case reproduces the violation when replayed.
+        code, out, err = run("replay", new[0], "--json")
+        if code not in (0, 1):
+            raise Failure(f"replay of {new[0]} exited {code}\n{err}")
+        r = parse_json(out)["results"][0]
+        if r["holds"] is not False:
+            raise Failure(f"the saved counterexample does not reproduce: {r}")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--list", action="store_true", help="print the test names")
+    ap.add_argument("--ptspec")
+    ap.add_argument("--corpus")
+    ap.add_argument("--bad")
+    ap.add_argument("name", nargs="?")
+    ARGS = ap.parse_args()
+    if ARGS.list:
+        print(";".join(TESTS))
+        return 0
+    if ARGS.name not in TESTS:
+        print(f"unknown test {ARGS.name!r}; known: {', '.join(TESTS)}", file=sys.stderr)
+        return 2
+    try:
+        TESTS[ARGS.name]()
+    except Failure as e:
+        print(f"FAIL {ARGS.name}: {e}", file=sys.stderr)
+        return 1
+    print(f"ok {ARGS.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
