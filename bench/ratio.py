@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Summarise ptspec benchmark JSON (--benchmark_format=json / --benchmark_out).
+
+    bench_walk --benchmark_out=walk.json --benchmark_out_format=json
+    bench_ops --benchmark_out=ops.json --benchmark_out_format=json
+    bench_campaign --benchmark_out=campaign.json --benchmark_out_format=json
+    python3 bench/ratio.py walk.json ops.json campaign.json
+
+Prints, per configuration, the model walk (BM_translate) against the bare
+loop (BM_bare) and their ratio; map/unmap nanoseconds per operation; checked
+operations per second. Only the standard library is used.
+"""
+
+import json
+import sys
+from collections import OrderedDict
+
+_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def _ns(b, key="real_time"):
+    return b[key] * _NS[b.get("time_unit", "ns")]
+
+
+def _runs(paths):
+    out = []
+    for p in paths:
+        with open(p) as f:
+            doc = json.load(f)
+        # With repetitions, keep the aggregates' mean (or the plain runs).
+        for b in doc.get("benchmarks", []):
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "mean":
+                continue
+            if b.get("error_occurred"):
+                print(f"warning: {b['name']}: {b.get('error_message')}", file=sys.stderr)
+                continue
+            out.append(b)
+    return out
+
+
+def _split(name):
+    # "BM_translate/4k_40" or "BM_map/page_4k/manual_time" -> ("BM_translate", "4k_40")
+    parts = name.split("/")
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    walk, ops, checked = OrderedDict(), OrderedDict(), []
+    for b in _runs(argv[1:]):
+        fam, cfg = _split(b.get("run_name", b["name"]))
+        if fam in ("BM_translate", "BM_bare"):
+            walk.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
+        elif fam in ("BM_map", "BM_unmap"):
+            per_op = b.get("per_op")
+            ops.setdefault(cfg, {})[fam] = per_op * 1e9 if per_op else None
+        elif fam in ("BM_session", "BM_campaign"):
+            checked.append((b["name"], b.get("items_per_second", 0.0)))
+    rc = 0
+    if walk:
+        print(f"{'walk config':<12} {'model ns':>9} {'bare ns':>9} {'ratio':>6}")
+        for cfg, v in walk.items():
+            if "BM_translate" in v and "BM_bare" in v:
+                r = v["BM_translate"] / v["BM_bare"]
+                print(f"{cfg:<12} {v['BM_translate']:9.1f} {v['BM_bare']:9.1f} {r:6.2f}")
+            else:
+                print(f"{cfg:<12} (missing {'BM_bare' if 'BM_translate' in v else 'BM_translate'})")
+                rc = 1
+    if ops:
+        print(f"\n{'ops config':<12} {'map ns/op':>10} {'unmap ns/op':>12}")
+        for cfg, v in ops.items():
+            m, u = v.get("BM_map"), v.get("BM_unmap")
+            fmt = lambda x: f"{x:.0f}" if x else "-"
+            print(f"{cfg:<12} {fmt(m):>10} {fmt(u):>12}")
+    if checked:
+        print(f"\n{'checked ops':<28} {'ops/s':>12}")
+        for name, ips in checked:
+            print(f"{name:<28} {ips:12.0f}")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
