@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct ArgSpec {
   std::uint64_t min = 0;                  // U64/Int bounds (inclusive)
   std::uint64_t max = ~std::uint64_t{0};
   std::string help;
+  // String: the allowed values (empty = any string). U64/Int: keywords
+  // accepted in place of a number (memcache "pages": "auto").
+  std::vector<std::string> choices = {};
+  // Object: its fields, checked like an op's arguments (empty = any object).
+  std::vector<ArgSpec> fields = {};
 };
 
 struct OpSpec {
@@ -75,6 +81,23 @@ bool has_arg(const Op& op, const std::string& name);
 // number or a "0x..."/decimal string. Throws InputError("<where>: ...").
 std::uint64_t parse_u64(const Json& v, const std::string& where);
 std::uint64_t parse_u64(const std::string& s, const std::string& where);
+
+// Checks one argument value against its spec and returns it in the canonical
+// form case files are written in (U64 as "0x..." strings, Int as numbers,
+// Errno as 0 or "-EINVAL", Object fields recursively). `where` names it.
+Json check_arg(const ArgSpec& spec, const Json& v, const std::string& where);
+// Checks an object's keys against `specs` (+ `extra` keys allowed verbatim)
+// and returns the canonical object.
+Json check_fields(const std::vector<ArgSpec>& specs, const Json& obj, const std::string& where,
+                  const std::vector<std::string>& extra = {});
+
+// An errno value as a case file writes it: 0, or a name like "-EINVAL".
+Json errno_json(int err);
+// The Errno of an op's "expect" (already checked); nullopt if absent.
+std::optional<int> op_expect(const Op& op);
+
+// The op as one line of JSON with "op" first, as a case file writes it.
+std::string op_text(const Op& op);
 
 // Hex string for case files ("0x40000000").
 std::string hex(std::uint64_t v);

@@ -26,10 +26,15 @@ namespace ptspec::props {
 //   flush        an entry made invalid or less permissive without a TLBI before the op returned
 //   unchanged    an op returned an error but changed the tables
 //   expectation  an op's "expect" or an expect_* op did not hold
+//   model-error  the model itself threw (an internal inconsistency, e.g. a
+//                reference dropped on a page with count 0)
 struct Violation {
   std::string invariant;
   std::string detail;
 };
+
+// Every invariant name above (what "expect.violation" may name).
+const std::vector<std::string>& invariant_names();
 
 struct StepReport {
   std::size_t op_index = 0;

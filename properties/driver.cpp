@@ -1,0 +1,28 @@
+// The registry of format drivers. Drivers are listed here explicitly rather
+// than registering themselves from static initialisers: objects of a static
+// library that nothing references are dropped by the linker, and a format
+// that silently disappears from `ptspec list` is worse than one line here.
+#include "properties/driver.hpp"
+
+#include "properties/arm64/stage2_driver.hpp"
+
+namespace ptspec::props {
+
+const std::vector<std::string>& invariant_names() {
+  static const std::vector<std::string> names = {"abstraction", "refcount", "structure",   "leak",       "bbm",
+                                                 "flush",       "unchanged", "expectation", "model-error"};
+  return names;
+}
+
+const std::vector<const Driver*>& drivers() {
+  static const std::vector<const Driver*> all = {&stage2_driver()};
+  return all;
+}
+
+const Driver* find_driver(const std::string& id) {
+  for (const Driver* d : drivers())
+    if (d->id == id) return d;
+  return nullptr;
+}
+
+}  // namespace ptspec::props
