@@ -127,7 +127,9 @@ void Stage2::for_each_leaf(const std::function<void(const Leaf&)>& fn) const {
   for_each_table([&](const TablePage& t) {
     for (std::uint64_t i = 0; i < g.entries(t.level); ++i) {
       std::uint64_t ptep = t.pa + i * 8;
-      std::uint64_t pte = mem_.load(ptep);
+      const std::uint64_t* p = mem_.find(ptep);
+      if (!p) return;  // a hand-written table entry pointing at no memory
+      std::uint64_t pte = *p;
       if (pte == 0 || s2::is_table(Concrete{}, pte, t.level)) continue;
       fn(Leaf{t.addr + i * g.block_size(t.level), t.level, pte, ptep});
     }
@@ -143,7 +145,12 @@ std::string Stage2::dump() const {
     out += fmt::format("{}L{} table {:#x} (ipa {:#x}, count {})\n", indent, t.level, t.pa, t.addr,
                        mem_.page_count(t.pa));
     for (std::uint64_t i = 0; i < g.entries(t.level); ++i) {
-      std::uint64_t pte = mem_.load(t.pa + i * 8);
+      const std::uint64_t* p = mem_.find(t.pa + i * 8);
+      if (!p) {
+        out += fmt::format("{}  (table page {:#x} is backed by no memory)\n", indent, t.pa);
+        break;
+      }
+      std::uint64_t pte = *p;
       if (pte == 0 || s2::is_table(Concrete{}, pte, t.level)) continue;
       out += fmt::format("{}  [{}] ipa {:#x}: {:#018x}\n", indent, i, t.addr + i * g.block_size(t.level), pte);
     }

@@ -37,7 +37,7 @@ Translation Stage2::translate(std::uint64_t ipa) const {
     if (!s2::is_valid(C, pte)) {
       t.fault = FaultKind::Translation;
       t.owner = static_cast<unsigned>(s2::owner_of(C, cfg_.owner_layout, pte));
-      t.sw = static_cast<unsigned>(s2::sw_of(C, pte));
+      t.sw = static_cast<unsigned>(s2::sw_of(C, pte & ~s2::owner_field(cfg_.owner_layout).mask()));
       t.why = pte ? "invalid entry with an annotation" : "invalid entry";
       return t;
     }

@@ -221,7 +221,9 @@ std::vector<Stage2Run> abstraction(const arm64::Stage2& pgt) {
     } else {
       r.kind = Kind::Owned;
       r.owner = static_cast<unsigned>(s2::owner_of(C, layout, l.pte));
-      r.sw = static_cast<unsigned>(fget(l.pte, s2::kSw));
+      // Only the software bits the owner field does not cover (in the seed
+      // layout 58:56 belong to the owner; bit 55 is still a software bit).
+      r.sw = static_cast<unsigned>(fget(l.pte & ~s2::owner_field(layout).mask(), s2::kSw));
       r.stray = l.pte & ~(s2::owner_field(layout).mask() | s2::kSw.mask());
     }
     out.push_back(r);
