@@ -11,8 +11,8 @@ sys.executable is put first on JUPYTER_PATH, because the 'python3'
 kernelspec found on a machine may launch a different Python (a pyenv or
 venv one that cannot see Debian's packages). The kernel inherits this
 process's environment (PYTHONPATH, PTSPEC_CORPUS, MPLBACKEND). The notebook
-runs in a temporary directory and is never written back, so executing it
-leaves the source tree untouched. As a last step the runner asks the kernel
+runs in a temporary directory (also its TMPDIR) that is removed afterwards,
+and is never written back, so executing it leaves no files behind. As a last step the runner asks the kernel
 for its sys.executable and fails if it is not this interpreter.
 """
 
@@ -62,6 +62,9 @@ def main(argv):
             [os.path.join(tmp, "jupyter")] + [p for p in [os.environ.get("JUPYTER_PATH")] if p])
         workdir = os.path.join(tmp, "run")
         os.makedirs(workdir)
+        # Whatever the notebook writes to tempfile.* goes away with `tmp` too.
+        os.environ["TMPDIR"] = os.path.join(tmp, "tmp")
+        os.makedirs(os.environ["TMPDIR"])
         client = NotebookClient(nb, timeout=240, kernel_name=KERNEL,
                                 resources={"metadata": {"path": workdir}})
         try:
