@@ -50,6 +50,10 @@ const char* fault_kind_name(FaultKind k) {
 }
 
 Stage2::Stage2(const Stage2Config& cfg) : cfg_(cfg), mem_(cfg.geo.granule_shift, &log_) {
+  // Table pages must be addressable by the walk (VTCR_EL2.PS).
+  if (cfg_.table_zone == Zone::High && cfg_.geo.pa_bits <= 32)
+    throw InputError(fmt::format("config.table_zone: tables in the high zone (at or above 4 GiB) are beyond pa_bits {}",
+                                 cfg_.geo.pa_bits));
   // kvm_pgtable_stage2_init: the pgd (with its concatenated tables) is
   // allocated zeroed, so the host (owner 0) owns the whole IPA space (seed 003).
   pgd_ = mem_.alloc_contiguous(cfg_.geo.pgd_pages, cfg_.table_zone);
@@ -110,13 +114,10 @@ void Stage2::for_each_table(const std::function<void(const TablePage&)>& fn) con
     void table(std::uint64_t pa, unsigned level, std::uint64_t parent, std::uint64_t base) {
       fn(TablePage{pa, level, parent, base});
       if (level == kMaxLevel) return;
-      for (std::uint64_t i = 0; i < g.entries(level); ++i) {
-        std::uint64_t ptep = pa + i * 8;
-        const std::uint64_t* p = s.mem().find(ptep);
-        if (!p) return;
-        if (s2::is_table(Concrete{}, *p, level))
-          table(s2::oa_of(Concrete{}, g, *p), level + 1, ptep, base + i * g.block_size(level));
-      }
+      s.for_each_entry(TablePage{pa, level, parent, base}, [&](std::uint64_t i, std::uint64_t pte, std::uint64_t ptep) {
+        if (pte && s2::is_table(Concrete{}, pte, level))
+          table(s2::oa_of(Concrete{}, g, pte), level + 1, ptep, base + i * g.block_size(level));
+      });
     }
   };
   Rec{*this, g, fn}.table(pgd_, g.start_level, 0, 0);
@@ -125,14 +126,10 @@ void Stage2::for_each_table(const std::function<void(const TablePage&)>& fn) con
 void Stage2::for_each_leaf(const std::function<void(const Leaf&)>& fn) const {
   const Geometry& g = geo();
   for_each_table([&](const TablePage& t) {
-    for (std::uint64_t i = 0; i < g.entries(t.level); ++i) {
-      std::uint64_t ptep = t.pa + i * 8;
-      const std::uint64_t* p = mem_.find(ptep);
-      if (!p) return;  // a hand-written table entry pointing at no memory
-      std::uint64_t pte = *p;
-      if (pte == 0 || s2::is_table(Concrete{}, pte, t.level)) continue;
+    for_each_entry(t, [&](std::uint64_t i, std::uint64_t pte, std::uint64_t ptep) {
+      if (pte == 0 || s2::is_table(Concrete{}, pte, t.level)) return;
       fn(Leaf{t.addr + i * g.block_size(t.level), t.level, pte, ptep});
-    }
+    });
   });
 }
 

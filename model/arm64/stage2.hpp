@@ -103,6 +103,19 @@ class Stage2 {
   // ---- inspection ----
   void for_each_leaf(const std::function<void(const Leaf&)>& fn) const;
   void for_each_table(const std::function<void(const TablePage&)>& fn) const;
+  // Every entry of one table page (all concatenated pages for the pgd), read
+  // a page at a time: fn(index, pte, ptep). Stops at memory nothing backs.
+  template <class Fn> void for_each_entry(const TablePage& t, Fn&& fn) const {
+    const Geometry& g = geo();
+    const std::uint64_t total = g.entries(t.level), per_page = g.entries_per_page();
+    for (std::uint64_t first = 0; first < total; first += per_page) {
+      const std::uint64_t page = t.pa + first * 8;
+      const std::uint64_t* p = mem_.find(page);
+      if (!p) return;
+      const std::uint64_t n = total - first < per_page ? total - first : per_page;
+      for (std::uint64_t i = 0; i < n; ++i) fn(first + i, p[i], page + i * 8);
+    }
+  }
   std::string dump() const;  // every non-zero entry, indented by level
 
   // Raw entry write for hand-built cases (hardware walk experiments);

@@ -41,6 +41,8 @@ Stage2Config Stage2Config::make(unsigned granule, unsigned ia_bits, int start_le
                                  s2::owner_field(layout).max(),
                                  layout == s2::OwnerLayout::Seed ? "seed" : "upstream"));
   c.max_owner = max_owner;
+  // With a 32-bit PA size the tables themselves must sit below 4 GiB.
+  if (c.geo.pa_bits <= 32) c.table_zone = Zone::Low;
   return c;
 }
 

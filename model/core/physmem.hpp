@@ -42,7 +42,7 @@ class PhysMem {
  public:
   static constexpr std::uint64_t kLowBase = 0x4000'0000;       // 1 GiB
   static constexpr std::uint64_t kLowLimit = 0x1'0000'0000;    // 4 GiB
-  static constexpr std::uint64_t kHighBase = 0x80'0000'0000;   // 512 GiB
+  static constexpr std::uint64_t kHighBase = 0x1'0000'0000;    // 4 GiB: reachable with any PA size above 32 bits
 
   explicit PhysMem(unsigned page_shift, EventLog* log = nullptr);
   PhysMem(const PhysMem&) = delete;

@@ -27,9 +27,9 @@ constexpr const char* kFormat = "arm64.stage2";
 // size (1 GiB, 32 MiB, 512 MiB) and inside even a 32-bit IPA space with room
 // for two 1 GiB units or four 512 MiB ones.
 constexpr std::uint64_t kWindowBase = std::uint64_t{1} << 30;
-// Output addresses start at 4 GiB: 1 GiB aligned, and below every generated
-// PA size (pa_bits >= 36).
-constexpr std::uint64_t kPhysBase = std::uint64_t{1} << 32;
+// Output addresses start at 2 GiB: 1 GiB aligned, and below every generated
+// PA size (pa_bits >= 32; the larger offsets exceed a 32-bit PA: -EINVAL).
+constexpr std::uint64_t kPhysBase = std::uint64_t{1} << 31;
 // A map of more leaves than this is cut short: a page-granular map of a whole
 // 512 MiB (64K) block would be 8192 leaves, and every later step re-reads
 // every leaf to check the abstraction.
@@ -50,10 +50,10 @@ struct ConfigPlan {
 };
 
 constexpr std::array<unsigned, 3> kGranules = {4096, 16384, 65536};
-// Not below 40: the model allocates table pages at 512 GiB (PhysMem's high
-// zone, 2^39), which a smaller PA size cannot reach (the walk then faults
-// with an address-size fault -- reported, not a KVM behaviour to test).
-constexpr std::array<unsigned, 4> kPaBits = {40, 44, 48, 42};
+// PA sizes from 32 bits (tables then live below 4 GiB) to 48. Output
+// addresses the generator picks stay below 2^32 most of the time, so small
+// PA sizes still map; larger ones give -EINVAL.
+constexpr std::array<unsigned, 4> kPaBits = {32, 36, 40, 48};
 
 Config make_config(const ConfigPlan& p) {
   Config c;
