@@ -79,8 +79,9 @@ Json load_json_file(const std::string& path) {
   ss << in.rdbuf();
   try {
     return Json::parse(ss.str());
-  } catch (const Json::parse_error& e) {
-    // nlohmann's message already says "at line L, column C".
+  } catch (const Json::exception& e) {
+    // parse_error says "at line L, column C"; out_of_range (406) is a number
+    // literal beyond double range (1e400): both are malformed input.
     throw InputError(path + ": malformed JSON: " + e.what());
   }
 }
@@ -94,10 +95,10 @@ Json default_config(const props::Driver& d) {
 Json parse_config_arg(const props::Driver& d, const std::string& text, const std::string& option) {
   Json cfg;
   const auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '{') {
+  if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
     try {
       cfg = Json::parse(text);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
       throw InputError(option + ": malformed JSON: " + e.what());
     }
   } else {

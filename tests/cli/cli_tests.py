@@ -94,6 +94,12 @@ def test_bad_malformed_json():
 
 
 @test
+def test_bad_number_overflow():
+    # 1e400 is valid JSON syntax but beyond double range: bad input, not a crash.
+    bad_case("number_overflow.json", "JSON")
+
+
+@test
 def test_bad_unknown_op():
     bad_case("unknown_op.json", "ops[1]", "remap_everything")
 
@@ -203,6 +209,15 @@ def test_decode_bad_config():
     code, out, err = run("decode", "arm64.stage2", "0x1", "--config", '{"granule": 3, "ia_bits": 40}')
     expect_code(code, 2, out, err)
     expect_in(err, "--config", "granule", what="stderr")
+
+
+@test
+def test_decode_bad_level():
+    # Stage 2 has levels 0..3 (no LPA2): level 4 and 7 are bad input.
+    for level in ("4", "7"):
+        code, out, err = run("decode", "arm64.stage2", "0x3", "--level", level)
+        expect_code(code, 2, out, err)
+        expect_in(err, "level", what="stderr")
 
 
 @test
