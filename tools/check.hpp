@@ -15,7 +15,7 @@ namespace ptspec::cli {
 struct CheckOptions {
   std::vector<std::string> formats;  // empty = every format
   std::string corpus_dir;            // "" = the default corpus
-  std::uint64_t cases = 100;         // RapidCheck cases per property (ignored if seconds > 0)
+  std::uint64_t cases = 1000;        // RapidCheck cases per property (ignored if seconds > 0)
   double seconds = 0;                // time budget per property instead of a case count
   std::uint64_t seed = 1;
   unsigned jobs = 1;                 // campaign workers; also lemmas proved in parallel
