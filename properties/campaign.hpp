@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "properties/case_writer.hpp"  // write_case_unique, for the campaign's callers
 #include "properties/driver.hpp"
 
 namespace ptspec::props {
@@ -35,10 +36,5 @@ struct CampaignResult {
 };
 
 CampaignResult run_campaign(const Driver& d, const PropertyInfo& p, const CampaignOptions& opt);
-
-// Writes `c` as JSON into `dir` under a fresh name starting with `stem`;
-// never overwrites an existing file (write to a temp file, then link(2) to a
-// name that does not exist yet). Returns the path written.
-std::string write_case_unique(const Case& c, const std::string& dir, const std::string& stem);
 
 }  // namespace ptspec::props
