@@ -131,6 +131,8 @@ std::string short_name(const std::string& path, const std::string& corpus_dir, c
 void validate(const CheckOptions& opt) {
   const std::vector<std::string> formats = select_formats(opt.formats, "--format");
   if (!opt.variant.empty()) require_variant(formats, opt.variant, "--variant");
+  // A variant is checked only by the campaigns: without them nothing would run.
+  if (!opt.variant.empty() && !opt.properties) throw InputError("--variant: needs the property campaigns (drop --no-properties)");
 }
 
 std::vector<CheckResult> run_check(const CheckOptions& opt, const ResultSink& sink) {
