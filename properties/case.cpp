@@ -176,7 +176,7 @@ Json check_fields(const std::vector<ArgSpec>& specs, const Json& obj, const std:
       out[key] = value;
       continue;
     }
-    auto it = std::find_if(specs.begin(), specs.end(), [&](const ArgSpec& s) { return s.name == key; });
+    auto it = std::find_if(specs.begin(), specs.end(), [&, k = key](const ArgSpec& s) { return s.name == k; });
     if (it == specs.end())
       fail(where, fmt::format("unknown field \"{}\" (known: {})", key, names_of(specs, extra)));
     out[key] = check_arg(*it, value, where + "." + key);
@@ -288,6 +288,9 @@ Case load_case_file(const std::string& path) {
     // e.what() carries nlohmann's "line L, column C"; the byte offset is
     // added for editors that jump to offsets.
     throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", path, e.byte, e.what()));
+  } catch (const Json::exception& e) {
+    // e.g. a number too large for a double (out_of_range 406).
+    throw InputError(fmt::format("{}: malformed JSON: {}", path, e.what()));
   }
   Case c = parse_case(doc, path);
   c.path = path;

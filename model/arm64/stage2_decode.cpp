@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "model/arm64/stage2_desc.hpp"
+#include "model/core/errors.hpp"
 
 namespace ptspec::arm64 {
 
@@ -30,6 +31,8 @@ const char* memattr_meaning(std::uint64_t v) {
 
 DecodedEntry decode_stage2(const Stage2Config& cfg, std::uint64_t pte, int level) {
   const Geometry& g = cfg.geo;
+  if (level > static_cast<int>(kMaxLevel))
+    throw InputError(fmt::format("level {}: stage-2 tables have levels 0..{}", level, kMaxLevel));
   DecodedEntry e;
   const Field oa = s2::oa_field(g.granule_shift);
   const bool valid = s2::is_valid(C, pte);
