@@ -67,7 +67,6 @@ template <class L> Claim walk_indices_partition_ipa(z3::context& c, unsigned gra
       all = all | masks[i];
     }
     holds = holds && all == d.lit(genmask(g.ia_bits - 1, 0));
-    // The start level's index ranges over the concatenated pgd pages.
     // The start level's index ranges over the concatenated pgd pages and
     // needs every one of them: pgd_bytes - granule < entries * 8 <= pgd_bytes.
     const std::uint64_t pgd_bytes = std::uint64_t{g.pgd_pages} << granule_shift;
