@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "model/core/memory.hpp"  // MemoryFor, mem_load
 #include "solver/symbolic.hpp"
 
 namespace ptspec {
@@ -40,25 +41,6 @@ class SymMem {
  private:
   z3::expr array_;
 };
-
-// A memory a walker over domain D can read: `m.load(d, addr)` (SymMem), or
-// `m.load(addr)` with a plain address (PhysMem with Concrete).
-template <class M, class D>
-concept MemoryFor = Domain<D> && (requires(const M& m, const D& d, WordOf<D> a) {
-                      { m.load(d, a) } -> std::convertible_to<WordOf<D>>;
-                    } || requires(const M& m, WordOf<D> a) {
-                      { m.load(a) } -> std::convertible_to<WordOf<D>>;
-                    });
-
-// The one memory access of a walk step, for either memory.
-template <Domain D, class M>
-  requires MemoryFor<M, D>
-WordOf<D> mem_load(const D& d, const M& m, const WordOf<D>& addr) {
-  if constexpr (requires { m.load(d, addr); })
-    return m.load(d, addr);
-  else
-    return m.load(addr);
-}
 
 static_assert(MemoryFor<SymMem, Symbolic>);
 

@@ -13,6 +13,7 @@
 #include "model/arm64/stage2_geometry.hpp"
 #include "model/core/bits.hpp"
 #include "model/core/domain.hpp"
+#include "model/core/memory.hpp"
 
 namespace ptspec::arm64::s2 {
 
@@ -180,6 +181,16 @@ template <Domain D> WordOf<D> table_index(const D& d, const Geometry& g, WordOf<
 template <Domain D>
 WordOf<D> entry_address(const D& d, const Geometry& g, WordOf<D> table_pa, WordOf<D> ia, unsigned level) {
   return table_pa + d.shl(table_index(d, g, ia, level), 3);
+}
+
+// One step of the walk: the entry for `ia` in the table at `table_pa`, read
+// from `mem` (PhysMem/WalkMem with Concrete, a Z3 array with Symbolic).
+// Stage2::translate runs this; the solver's walk-step lemma proves it.
+template <Domain D, class M>
+  requires MemoryFor<M, D>
+WordOf<D> walk_step(const D& d, const M& mem, const Geometry& g, const WordOf<D>& table_pa, const WordOf<D>& ia,
+                    unsigned level) {
+  return mem_load(d, mem, entry_address(d, g, table_pa, ia, level));
 }
 
 }  // namespace ptspec::arm64::s2

@@ -2,6 +2,7 @@
 // walk), using the same descriptor templates as KVM's operations.
 #include "model/arm64/stage2.hpp"
 #include "model/arm64/stage2_desc.hpp"
+#include "model/core/memory.hpp"
 
 namespace ptspec::arm64 {
 
@@ -25,13 +26,14 @@ Translation Stage2::translate(std::uint64_t ipa) const {
   std::uint64_t table = pgd_;
   for (unsigned level = g.start_level;; ++level) {
     t.level = level;
-    const std::uint64_t* p = mem_.find(s2::entry_address(C, g, table, ipa, level));
-    if (!p) {
+    // The proved step (solver lemma walk-step-reads-selected-entry).
+    WalkMem wm(mem_);
+    const std::uint64_t pte = s2::walk_step(C, wm, g, table, ipa, level);
+    if (wm.unbacked()) {
       t.fault = FaultKind::Unbacked;
       t.why = "table address backed by no memory";
       return t;
     }
-    const std::uint64_t pte = *p;
     t.entries[t.depth++] = pte;
     t.pte = pte;
     if (!s2::is_valid(C, pte)) {

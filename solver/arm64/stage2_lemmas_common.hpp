@@ -32,15 +32,13 @@ namespace s2 = arm64::s2;
 
 inline constexpr const char* kFormat = "arm64.stage2";
 
-// One step of a stage-2 walk: the entry for `ia` in the table at `table`,
-// read from `mem` -- PhysMem with Concrete, SymMem with Symbolic.
-// (Belongs next to entry_address in model/arm64/stage2_desc.hpp; see the
-// solver report.)
+// One step of a stage-2 walk: the model's own step (s2::walk_step), under
+// the name the mutation tests override.
 template <Domain D, class M>
   requires MemoryFor<M, D>
 WordOf<D> walk_step_read(const D& d, const M& mem, const Geometry& g, const WordOf<D>& table,
                          const WordOf<D>& ia, unsigned level) {
-  return mem_load(d, mem, s2::entry_address(d, g, table, ia, level));
+  return s2::walk_step(d, mem, g, table, ia, level);
 }
 
 // The model's entry logic, instantiated with Symbolic.
