@@ -3,12 +3,20 @@
 // make, leaves per level), Arm ARM D8 (valid encodings per level).
 //
 // Memory is read through PhysMem::find so a broken table (an entry pointing
-// at no memory) is reported rather than thrown.
+// at no memory) is reported rather than thrown. The state checkers read the
+// tables from one TableScan per step instead of walking them each.
 #include "properties/arm64/stage2_checks.hpp"
 
 #include <fmt/format.h>
 
-#include <set>
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "model/arm64/stage2_desc.hpp"
 
@@ -35,28 +43,131 @@ struct Reporter {
   }
 };
 
-// One page of a table: each concatenated pgd page is its own page (each has
-// its own reference count).
-struct Page {
-  std::uint64_t pa;
-  unsigned level;
-  std::uint64_t ipa;  // first IPA it covers
-};
-
-std::vector<Page> reachable_pages(const arm64::Stage2& pgt) {
-  const arm64::Geometry& g = pgt.geo();
-  std::vector<Page> out;
-  pgt.for_each_table([&](const arm64::TablePage& t) {
-    bool is_pgd = t.parent_ptep == 0;
-    unsigned n = is_pgd ? g.pgd_pages : 1;
-    for (unsigned i = 0; i < n; ++i)
-      out.push_back({t.pa + i * g.granule(), t.level, t.addr + i * g.entries_per_page() * g.block_size(t.level)});
-  });
-  return out;
+// The index of the first non-zero word of w[i, n), or n. Runs of zero words
+// (most of a sparse table) are skipped 16 at a time.
+std::uint64_t skip_zeros(const std::uint64_t* w, std::uint64_t i, std::uint64_t n) {
+  while (i < n && (i & 15) != 0) {
+    if (w[i]) return i;
+    ++i;
+  }
+  for (; i + 16 <= n; i += 16) {
+#if defined(__SSE2__)
+    const __m128i* v = reinterpret_cast<const __m128i*>(w + i);
+    const __m128i a = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(v), _mm_loadu_si128(v + 1)),
+                                   _mm_or_si128(_mm_loadu_si128(v + 2), _mm_loadu_si128(v + 3)));
+    const __m128i b = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(v + 4), _mm_loadu_si128(v + 5)),
+                                   _mm_or_si128(_mm_loadu_si128(v + 6), _mm_loadu_si128(v + 7)));
+    const bool zero = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(a, b), _mm_setzero_si128())) == 0xffff;
+#else
+    std::uint64_t any = 0;
+    for (std::uint64_t j = 0; j < 16; ++j) any |= w[i + j];
+    const bool zero = any == 0;
+#endif
+    if (zero) continue;
+    for (std::uint64_t j = i; j < i + 16; ++j)
+      if (w[j]) return j;
+  }
+  for (; i < n; ++i)
+    if (w[i]) return i;
+  return n;
 }
 
-// The words of a page, or nullptr if no memory backs it.
-const std::uint64_t* page_words(const arm64::Stage2& pgt, std::uint64_t pa) { return pgt.mem().find(pa); }
+// The same, with the common case (the next word is non-zero: a run of
+// leaves) inline.
+inline std::uint64_t next_nonzero(const std::uint64_t* w, std::uint64_t i, std::uint64_t n) {
+  return i < n && w[i] ? i : skip_zeros(w, i, n);
+}
+
+// Builds a TableScan by the walk of Stage2::for_each_table: the same tables
+// in the same order (a table entry is followed wherever it is reached,
+// among the first entries(level) entries of its table, page by page up to
+// the first page no memory backs), each distinct page's entries read once.
+class Scanner {
+ public:
+  Scanner(const arm64::Stage2& pgt, TableScan& out) : pgt_(pgt), g_(pgt.geo()), out_(out) {
+    out_.reach.clear();
+    out_.pages.clear();
+    out_.leaves.clear();
+    out_.sorted_pas.clear();
+  }
+
+  void run() {
+    if (!pgt_.destroyed()) table(pgt_.pgd(), g_.start_level, 0, true);
+    for (const TableScan::Page& p : out_.pages) out_.sorted_pas.push_back(p.pa);
+    std::sort(out_.sorted_pas.begin(), out_.sorted_pas.end());
+  }
+
+ private:
+  struct Child {
+    std::uint64_t pa;
+    std::uint64_t ipa;
+  };
+
+  void table(std::uint64_t pa, unsigned level, std::uint64_t base, bool is_pgd) {
+    const std::uint64_t per_page = g_.entries_per_page();
+    const std::uint64_t span = per_page * g_.block_size(level);
+    const unsigned n = is_pgd ? g_.pgd_pages : 1;
+    // Every page of the table is reached before any of its children.
+    const std::size_t first_reach = out_.reach.size();
+    for (unsigned k = 0; k < n; ++k) {
+      const std::uint64_t page = pa + k * g_.granule();
+      auto [it, fresh] = index_.try_emplace(page, static_cast<std::uint32_t>(out_.pages.size()));
+      if (fresh) {
+        out_.pages.push_back({page, base + k * span, level, pgt_.mem().find(page), pgt_.mem().state_of(page),
+                              pgt_.mem().page_count(page), 0});
+      }
+      out_.reach.push_back({page, base + k * span, level, it->second, fresh});
+    }
+    // Read the pages: the first reach of a page records its counted entries
+    // and its leaves; every reach collects the table entries to follow.
+    const std::uint64_t total = level < arm64::kMaxLevel ? g_.entries(level) : 0;  // entries followed
+    std::vector<Child> children;
+    bool stopped = false;  // the walk stopped at a page no memory backs
+    for (unsigned k = 0; k < n; ++k) {
+      const TableScan::Reach& r = out_.reach[first_reach + k];
+      TableScan::Page* info = r.first ? &out_.pages[r.page] : nullptr;
+      const std::uint64_t* w = out_.pages[r.page].words;
+      const std::uint64_t lo = std::uint64_t{k} * per_page;
+      const std::uint64_t follow = !stopped && total > lo ? std::min(per_page, total - lo) : 0;
+      if (!w) {
+        stopped = true;
+        continue;
+      }
+      if (!info && follow == 0) continue;
+      if (info) info->leaf_begin = static_cast<std::uint32_t>(out_.leaves.size());
+      std::uint32_t counted = 0;
+      for (std::uint64_t i = next_nonzero(w, 0, per_page); i < per_page; i = next_nonzero(w, i + 1, per_page)) {
+        const std::uint64_t pte = w[i];
+        ++counted;  // stage2_pte_is_counted: any non-zero entry
+        if (arm64::s2::is_table(C, pte, level)) {
+          if (i < follow) children.push_back({arm64::s2::oa_of(C, g_, pte), base + (lo + i) * g_.block_size(level)});
+        } else if (info) {
+          out_.leaves.push_back({pte, static_cast<std::uint32_t>(i)});
+        }
+      }
+      if (info) {
+        info->counted = counted;
+        info->leaf_end = static_cast<std::uint32_t>(out_.leaves.size());
+      }
+    }
+    // Entries beyond the table's pages (none with KVM's geometries: the
+    // pgd's pages hold all of the start level's entries) are followed too.
+    for (std::uint64_t lo = std::uint64_t{n} * per_page; !stopped && lo < total; lo += per_page) {
+      const std::uint64_t* w = pgt_.mem().find(pa + lo * 8);
+      if (!w) break;
+      const std::uint64_t m = std::min(per_page, total - lo);
+      for (std::uint64_t i = next_nonzero(w, 0, m); i < m; i = next_nonzero(w, i + 1, m))
+        if (arm64::s2::is_table(C, w[i], level))
+          children.push_back({arm64::s2::oa_of(C, g_, w[i]), base + (lo + i) * g_.block_size(level)});
+    }
+    for (const Child& c : children) table(c.pa, level + 1, c.ipa, false);
+  }
+
+  const arm64::Stage2& pgt_;
+  const arm64::Geometry& g_;
+  TableScan& out_;
+  std::unordered_map<std::uint64_t, std::uint32_t> index_;  // page -> index in out_.pages
+};
 
 bool perm_removed(std::uint64_t old_pte, std::uint64_t new_pte, std::string& which) {
   auto o = s2::attr_to_prot(C, old_pte);
@@ -124,41 +235,44 @@ void check_walk(const arm64::Stage2& pgt, const spec::Stage2Spec& spec, const st
   }
 }
 
-void check_refcount(const arm64::Stage2& pgt, Violations& out) {
+TableScan scan_tables(const arm64::Stage2& pgt) {
+  TableScan s;
+  scan_tables(pgt, s);
+  return s;
+}
+
+void scan_tables(const arm64::Stage2& pgt, TableScan& into) { Scanner(pgt, into).run(); }
+
+void check_refcount(const arm64::Stage2& pgt, const TableScan& scan, Violations& out) {
+  (void)pgt;
   Reporter report{out, "refcount"};
-  const arm64::Geometry& g = pgt.geo();
-  std::set<std::uint64_t> seen;
-  for (const Page& p : reachable_pages(pgt)) {
-    if (!seen.insert(p.pa).second) continue;  // reached twice: structure's business
-    const std::uint64_t* w = page_words(pgt, p.pa);
-    if (!w) continue;
-    std::uint64_t counted = 0;
-    for (std::uint64_t i = 0; i < g.entries_per_page(); ++i) counted += s2::is_counted(C, w[i]) ? 1 : 0;
-    std::uint32_t count = pgt.mem().page_count(p.pa);
-    if (count != 1 + counted)
+  for (const TableScan::Page& p : scan.pages) {  // each page once: reached twice is structure's business
+    if (!p.words) continue;
+    if (p.count != 1 + std::uint64_t{p.counted})
       report("L{} table page {:#x} (ipa {:#x}) has count {}, but 1 + {} counted entries = {}", p.level, p.pa, p.ipa,
-             count, counted, 1 + counted);
+             p.count, p.counted, 1 + std::uint64_t{p.counted});
   }
 }
 
-void check_structure(const arm64::Stage2& pgt, Violations& out) {
+void check_refcount(const arm64::Stage2& pgt, Violations& out) { check_refcount(pgt, scan_tables(pgt), out); }
+
+void check_structure(const arm64::Stage2& pgt, const TableScan& scan, Violations& out) {
   Reporter report{out, "structure"};
   const arm64::Geometry& g = pgt.geo();
   const auto& cfg = pgt.config();
-  std::map<std::uint64_t, unsigned> reached;
-  for (const Page& p : reachable_pages(pgt)) {
-    if (++reached[p.pa] == 2) report("L{} table page {:#x} is reachable more than once", p.level, p.pa);
-    if (reached[p.pa] > 1) continue;
-    if (pgt.mem().state_of(p.pa) != FrameState::InUse) {
+  std::vector<std::uint32_t> reached(scan.pages.size(), 0);
+  for (const TableScan::Reach& r : scan.reach) {
+    const TableScan::Page& p = scan.pages[r.page];
+    if (++reached[r.page] == 2) report("L{} table page {:#x} is reachable more than once", r.level, r.pa);
+    if (!r.first) continue;
+    if (p.state != FrameState::InUse) {
       report("a table entry points to {:#x} (L{}), which is not a live table page", p.pa, p.level);
       continue;
     }
-    const std::uint64_t* w = page_words(pgt, p.pa);
-    if (!w) continue;
-    for (std::uint64_t i = 0; i < g.entries_per_page(); ++i) {
-      const std::uint64_t pte = w[i];
-      if (pte == 0 || s2::is_table(C, pte, p.level)) continue;
-      const std::uint64_t ipa = p.ipa + i * g.block_size(p.level);
+    if (!p.words) continue;
+    for (std::uint32_t k = p.leaf_begin; k < p.leaf_end; ++k) {
+      const std::uint64_t pte = scan.leaves[k].pte;
+      const std::uint64_t ipa = p.ipa + scan.leaves[k].index * g.block_size(p.level);
       if (s2::is_valid(C, pte)) {
         if (!s2::is_leaf(C, g, pte, p.level))
           report("L{} entry {:#018x} (ipa {:#x}) is valid but not a leaf the hardware accepts at level {}", p.level,
@@ -175,14 +289,14 @@ void check_structure(const arm64::Stage2& pgt, Violations& out) {
   }
 }
 
-void check_leak(const arm64::Stage2& pgt, Violations& out) {
+void check_structure(const arm64::Stage2& pgt, Violations& out) { check_structure(pgt, scan_tables(pgt), out); }
+
+void check_leak(const arm64::Stage2& pgt, const TableScan& scan, Violations& out) {
   Reporter report{out, "leak"};
   const PhysMem& mem = pgt.mem();
-  std::set<std::uint64_t> reachable;
-  for (const Page& p : reachable_pages(pgt)) reachable.insert(p.pa);
   const std::vector<std::uint64_t> live = mem.pages_in_use();
   for (std::uint64_t pa : live)
-    if (!reachable.count(pa))
+    if (!std::binary_search(scan.sorted_pas.begin(), scan.sorted_pas.end(), pa))
       report("page {:#x} is allocated (count {}) but no table entry reaches it{}", pa, mem.page_count(pa),
              pgt.destroyed() ? " (the table was freed)" : "");
   const std::uint64_t balance = mem.allocated_total() - mem.freed_total();
@@ -190,6 +304,8 @@ void check_leak(const arm64::Stage2& pgt, Violations& out) {
     report("{} pages allocated - {} freed = {}, but {} pages are live", mem.allocated_total(), mem.freed_total(),
            balance, live.size());
 }
+
+void check_leak(const arm64::Stage2& pgt, Violations& out) { check_leak(pgt, scan_tables(pgt), out); }
 
 void check_bbm(const arm64::Geometry& g, const std::vector<Event>& events, Violations& out) {
   Reporter report{out, "bbm"};
@@ -263,41 +379,55 @@ void check_flush(const arm64::Geometry& g, const std::vector<Event>& events, Vio
 
 Snapshot take_snapshot(const arm64::Stage2& pgt) {
   Snapshot s;
+  take_snapshot(pgt, s);
+  return s;
+}
+
+void take_snapshot(const arm64::Stage2& pgt, Snapshot& s) {
   const PhysMem& mem = pgt.mem();
-  const std::size_t n = mem.page_size() / 8;
-  for (std::uint64_t pa : mem.pages_in_use()) {
-    const std::uint64_t* w = mem.find(pa);
-    s.words[pa] = std::vector<std::uint64_t>(w, w + n);
-    s.counts[pa] = mem.page_count(pa);
+  s.words_per_page = mem.page_size() / 8;
+  s.pages = mem.pages_in_use();
+  std::sort(s.pages.begin(), s.pages.end());  // (already ascending) check_unchanged searches it
+  s.counts.resize(s.pages.size());
+  s.words.resize(s.pages.size() * s.words_per_page);
+  for (std::size_t i = 0; i < s.pages.size(); ++i) {
+    std::memcpy(&s.words[i * s.words_per_page], mem.find(s.pages[i]), s.words_per_page * 8);
+    s.counts[i] = mem.page_count(s.pages[i]);
   }
   s.cache_size = mem.cache_size();
   s.cache_auto = mem.cache_auto();
   s.destroyed = pgt.destroyed();
-  return s;
 }
 
 void check_unchanged(const Snapshot& before, const arm64::Stage2& after, Violations& out) {
   Reporter report{out, "unchanged"};
-  const Snapshot now = take_snapshot(after);
-  if (now.destroyed != before.destroyed) report("the table was {}", now.destroyed ? "freed" : "revived");
-  for (const auto& [pa, words] : before.words) {
-    auto it = now.words.find(pa);
-    if (it == now.words.end()) {
+  const PhysMem& mem = after.mem();
+  const std::size_t n = before.words_per_page;
+  auto live = [&](std::uint64_t pa) {
+    const FrameState st = mem.state_of(pa);
+    return st == FrameState::InUse || st == FrameState::PendingFree;  // as pages_in_use counts them
+  };
+  if (after.destroyed() != before.destroyed) report("the table was {}", after.destroyed() ? "freed" : "revived");
+  for (std::size_t k = 0; k < before.pages.size(); ++k) {
+    const std::uint64_t pa = before.pages[k];
+    if (!live(pa)) {
       report("table page {:#x} was freed", pa);
       continue;
     }
-    for (std::size_t i = 0; i < words.size(); ++i)
-      if (words[i] != it->second[i])
-        report("entry @{:#x} changed {:#018x} -> {:#018x}", pa + 8 * i, words[i], it->second[i]);
-    if (before.counts.at(pa) != now.counts.at(pa))
-      report("table page {:#x} count changed {} -> {}", pa, before.counts.at(pa), now.counts.at(pa));
+    const std::uint64_t* was = &before.words[k * n];
+    const std::uint64_t* now = mem.find(pa);
+    if (std::memcmp(was, now, n * 8) != 0)
+      for (std::size_t i = 0; i < n; ++i)
+        if (was[i] != now[i]) report("entry @{:#x} changed {:#018x} -> {:#018x}", pa + 8 * i, was[i], now[i]);
+    if (before.counts[k] != mem.page_count(pa))
+      report("table page {:#x} count changed {} -> {}", pa, before.counts[k], mem.page_count(pa));
   }
-  for (const auto& [pa, words] : now.words)
-    if (!before.words.count(pa)) report("table page {:#x} was allocated", pa);
+  for (std::uint64_t pa : mem.pages_in_use())
+    if (!std::binary_search(before.pages.begin(), before.pages.end(), pa)) report("table page {:#x} was allocated", pa);
   // In auto mode the cache refills on demand (KVM tops it up before every
   // fault), so its size is not state; a fixed cache must be left as it was.
-  if (!before.cache_auto && (now.cache_auto || now.cache_size != before.cache_size))
-    report("the page cache held {} pages, now {}", before.cache_size, now.cache_size);
+  if (!before.cache_auto && (mem.cache_auto() || mem.cache_size() != before.cache_size))
+    report("the page cache held {} pages, now {}", before.cache_size, mem.cache_size());
 }
 
 }  // namespace ptspec::props::s2check

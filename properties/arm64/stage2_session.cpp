@@ -72,8 +72,11 @@ StepReport Stage2Session::step(const Op& op) {
   rep.op_index = op.index;
   rep.op_text = op_text(op);
   pgt_.log().clear();
-  s2check::Snapshot before;
-  if (!raw_ && is_kvm_op(op.name)) before = s2check::take_snapshot(pgt_);
+  // The op's outcome is not known beforehand: copy every live page now, so
+  // that a failed op can be checked to have changed nothing.
+  // (check() compares with it only after a KVM op, so a stale one from an
+  // earlier step is never read.)
+  if (!raw_ && is_kvm_op(op.name)) s2check::take_snapshot(pgt_, before_);
   Outcome o;
   bool threw = false;
   try {
@@ -100,7 +103,7 @@ StepReport Stage2Session::step(const Op& op) {
   if (auto want = op_expect(op); want && *want != o.model_ret)
     rep.violations.push_back({"expectation", fmt::format("returned {}, the case expects {}", errno_name(o.model_ret),
                                                          errno_name(*want))});
-  if (!threw) check(o, rep, before);
+  if (!threw) check(o, rep, before_);
   for (Violation& v : rep.violations) v.detail = fmt::format("ops[{}] {}: {}", op.index, op.name, v.detail);
   ++ops_;
   return rep;
@@ -193,9 +196,11 @@ void Stage2Session::check(const Outcome& o, StepReport& rep, const s2check::Snap
       check_abstraction(pgt_, spec_, o.model_ret, o.spec_ret, v);
       check_walk(pgt_, spec_, walk_samples(o), v);
     }
-    check_refcount(pgt_, v);
-    check_structure(pgt_, v);
-    check_leak(pgt_, v);
+    // One read of the tables for refcount, structure and leak.
+    scan_tables(pgt_, scan_);
+    check_refcount(pgt_, scan_, v);
+    check_structure(pgt_, scan_, v);
+    check_leak(pgt_, scan_, v);
     check_bbm(pgt_.geo(), rep.events, v);
     check_flush(pgt_.geo(), rep.events, v);
     if (o.compare && o.model_ret != 0) check_unchanged(before, pgt_, v);

@@ -42,6 +42,8 @@ class Stage2Session final : public Session {
   void expect_walk(const Op& op, StepReport& rep) const;
   void expect_refcount(const Op& op, StepReport& rep) const;
   void write_entry(const Op& op);
+  // Runs the checkers; `before` is the snapshot taken before the op (when
+  // the op is a KVM op on tables the checkers follow).
   void check(const Outcome& o, StepReport& rep, const s2check::Snapshot& before);
   // Addresses whose hardware walk is compared with the spec after the op.
   std::vector<std::uint64_t> walk_samples(const Outcome& o) const;
@@ -53,6 +55,10 @@ class Stage2Session final : public Session {
   spec::Stage2Spec spec_;
   std::uint64_t ops_ = 0;
   bool raw_ = false;
+  // Buffers reused from step to step (a snapshot of every live page before
+  // each op, one scan of the tables after it): no allocation per step.
+  s2check::Snapshot before_;
+  s2check::TableScan scan_;
 };
 
 // One line of trace for an entry: "invalid", "owner 1", "table 0x...",
