@@ -195,12 +195,19 @@ std::vector<Stage2Run> Stage2Spec::run_list() const {
 }
 
 std::vector<Stage2Run> abstraction(const arm64::Stage2& pgt) {
+  std::vector<arm64::Leaf> leaves;
+  pgt.for_each_leaf([&](const arm64::Leaf& l) { leaves.push_back(l); });
+  return abstraction(pgt.config(), leaves);
+}
+
+std::vector<Stage2Run> abstraction(const arm64::Stage2Config& cfg, const std::vector<arm64::Leaf>& leaves) {
   constexpr Concrete C{};
   namespace s2 = arm64::s2;
-  const arm64::Geometry& g = pgt.geo();
-  const auto layout = pgt.config().owner_layout;
+  const arm64::Geometry& g = cfg.geo;
+  const auto layout = cfg.owner_layout;
   std::vector<Stage2Run> out;
-  pgt.for_each_leaf([&](const arm64::Leaf& l) {
+  out.reserve(leaves.size());
+  for (const arm64::Leaf& l : leaves) {
     Stage2Run r;
     r.start = l.addr;
     r.size = g.block_size(l.level);
@@ -227,7 +234,7 @@ std::vector<Stage2Run> abstraction(const arm64::Stage2& pgt) {
       r.stray = l.pte & ~(s2::owner_field(layout).mask() | s2::kSw.mask());
     }
     out.push_back(r);
-  });
+  }
   std::sort(out.begin(), out.end(), [](const Stage2Run& a, const Stage2Run& b) { return a.start < b.start; });
   return out;
 }

@@ -83,6 +83,9 @@ class Stage2Spec {
 
 // Reads the abstract state back from the tables: one run per leaf.
 std::vector<Stage2Run> abstraction(const arm64::Stage2& pgt);
+// The same from leaves already read (e.g. by a checker's one scan of the
+// tables): the leaf-to-run conversion is this one function either way.
+std::vector<Stage2Run> abstraction(const arm64::Stage2Config& cfg, const std::vector<arm64::Leaf>& leaves);
 
 // "" if equal, else a description of the first difference.
 std::string diff(const std::vector<Stage2Run>& expected, const std::vector<Stage2Run>& actual);

@@ -70,6 +70,13 @@ struct TableScan {
 TableScan scan_tables(const arm64::Stage2& pgt);
 void scan_tables(const arm64::Stage2& pgt, TableScan& into);  // reuses into's buffers
 
+// The leaves of a scan, in walk order (what Stage2::for_each_leaf yields).
+void scan_leaves(const arm64::Stage2& pgt, const TableScan& scan, std::vector<arm64::Leaf>& into);
+
+// abstraction, reading the tables' leaves from the step's one scan.
+void check_abstraction(const arm64::Stage2& pgt, const TableScan& scan, const spec::Stage2Spec& spec, int model_ret,
+                       int spec_ret, Violations& out);
+
 // refcount: every live table page (each concatenated pgd page on its own)
 // has count == 1 + its non-zero entries (stage2_pte_is_counted, seed 003).
 void check_refcount(const arm64::Stage2& pgt, const TableScan& scan, Violations& out);

@@ -192,12 +192,12 @@ void Stage2Session::check(const Outcome& o, StepReport& rep, const s2check::Snap
   using namespace s2check;
   Violations& v = rep.violations;
   try {
+    // One read of the tables for abstraction, refcount, structure and leak.
+    scan_tables(pgt_, scan_);
     if (o.compare) {
-      check_abstraction(pgt_, spec_, o.model_ret, o.spec_ret, v);
+      check_abstraction(pgt_, scan_, spec_, o.model_ret, o.spec_ret, v);
       check_walk(pgt_, spec_, walk_samples(o), v);
     }
-    // One read of the tables for refcount, structure and leak.
-    scan_tables(pgt_, scan_);
     check_refcount(pgt_, scan_, v);
     check_structure(pgt_, scan_, v);
     check_leak(pgt_, scan_, v);

@@ -290,3 +290,33 @@ TEST(Checks, UnchangedFailsWhenAFixedCacheShrank) {
 
 }  // namespace
 }  // namespace ptspec::props
+
+// The scan's leaves are exactly what Stage2::for_each_leaf yields, so the
+// abstraction checked from the scan is the abstraction of the tables.
+namespace ptspec::props {
+namespace {
+TEST(Checks, ScanLeavesMatchForEachLeaf) {
+  for (unsigned granule : {4096u, 16384u, 65536u}) {
+    for (unsigned ia : {36u, 40u, 42u}) {
+      arm64::Stage2 pgt(arm64::Stage2Config::make(granule, ia));
+      const std::uint64_t blk = pgt.geo().block_size(2), pg = pgt.geo().granule();
+      ASSERT_EQ(pgt.map(blk, blk, 0x8000'0000ull & ~(blk - 1), arm64::Prot{true, true, false, false}), 0);
+      ASSERT_EQ(pgt.map(2 * blk + pg, 3 * pg, 0x8000'0000ull + pg, arm64::Prot{true, false, false, false}), 0);
+      ASSERT_EQ(pgt.set_owner(3 * blk, pg, 1), 0);
+      std::vector<arm64::Leaf> direct;
+      pgt.for_each_leaf([&](const arm64::Leaf& l) { direct.push_back(l); });
+      std::vector<arm64::Leaf> scanned;
+      s2check::scan_leaves(pgt, s2check::scan_tables(pgt), scanned);
+      ASSERT_EQ(scanned.size(), direct.size()) << granule << "/" << ia;
+      ASSERT_EQ(direct.size(), 5u);
+      for (std::size_t i = 0; i < direct.size(); ++i) {
+        EXPECT_EQ(scanned[i].addr, direct[i].addr);
+        EXPECT_EQ(scanned[i].level, direct[i].level);
+        EXPECT_EQ(scanned[i].pte, direct[i].pte);
+        EXPECT_EQ(scanned[i].ptep, direct[i].ptep);
+      }
+    }
+  }
+}
+}  // namespace
+}  // namespace ptspec::props
