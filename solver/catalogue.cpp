@@ -10,6 +10,7 @@ namespace {
 std::vector<Lemma> build_catalogue() {
   std::vector<Lemma> all;
   register_arm64_stage2_lemmas(all);
+  register_x86_sppt_lemmas(all);
   return all;
 }
 }  // namespace

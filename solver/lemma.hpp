@@ -122,5 +122,6 @@ LemmaResult run_lemma(const Lemma& lemma, unsigned timeout_ms_override = 0);
 
 // ---- per-format registration (one file per format, called by the catalogue) ----
 void register_arm64_stage2_lemmas(std::vector<Lemma>& out);
+void register_x86_sppt_lemmas(std::vector<Lemma>& out);
 
 }  // namespace ptspec::solver
