@@ -114,6 +114,10 @@ template <Domain D> BoolOf<D> write_without_read(const D& d, WordOf<D> pte) {
   return (pte & d.lit(kXwr.mask() & ~kX.mask())) == d.lit(kW.mask());
 }
 
+// The SDM rule names XWR = 100. Under MBEC this model also treats R = 0 with
+// only bit 10 set (user-execute-only) as execute-only; that extension is our
+// reading, not SDM text we could source (the reference only says bit 10
+// counts for "present").
 template <Domain D> BoolOf<D> exec_only_unsupported(const D& d, const EptConfig& cfg, WordOf<D> pte) {
   if (cfg.exec_only_supported) return d.blit(false);
   const std::uint64_t xs = kX.mask() | (cfg.mbec ? kUserExec.mask() : 0);

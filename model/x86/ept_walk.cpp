@@ -44,6 +44,7 @@ EptWalkResult ept_walk(const EptConfig& cfg, const PhysMem& mem, std::uint64_t e
                                  cfg.maxphyaddr, cfg.levels));
 
   EptWalkResult r;
+  r.gpa = gpa;
   std::array<std::uint64_t, 5> pas{};
   std::uint64_t table = ept::eptp_root(C, cfg, eptp);
   std::uint64_t perms = ept::perm_mask(cfg);

@@ -58,6 +58,7 @@ struct EptAdWrite {
 
 struct EptWalkResult {
   EptOutcome outcome = EptOutcome::Violation;
+  std::uint64_t gpa = 0;           // the address walked (the VMCS guest-physical-address field on an exit)
   unsigned level = 0;              // the leaf's level, or the level of the faulting entry
   std::uint64_t entry = 0;         // that entry
   std::uint64_t entry_pa = 0;      // its address

@@ -232,6 +232,19 @@ TEST(EptEntry, ExitQualificationForAWriteToAReadOnlyPage) {
   EXPECT_EQ(ept::exit_qualification(C, cfg, ept::Access::Read, ept::kUserExec.mask(), false, false), 0x01u);
 }
 
+TEST(EptEntry, WalkStepIndexesNineBitsPerLevel) {
+  const std::uint64_t gpa = 0x01ab'cdef'1234'5678u;  // 57-bit GPA
+  EXPECT_EQ(ept::table_index(C, gpa, 1), (gpa >> 12) & 511);
+  EXPECT_EQ(ept::table_index(C, gpa, 2), (gpa >> 21) & 511);
+  EXPECT_EQ(ept::table_index(C, gpa, 3), (gpa >> 30) & 511);
+  EXPECT_EQ(ept::table_index(C, gpa, 4), (gpa >> 39) & 511);
+  EXPECT_EQ(ept::table_index(C, gpa, 5), (gpa >> 48) & 511);
+  EXPECT_EQ(ept::entry_address(C, std::uint64_t{0x5000}, gpa, 4), 0x5000 + ((gpa >> 39) & 511) * 8);
+  const EptConfig cfg = cfg_of();
+  EXPECT_EQ(ept::leaf_hpa(C, cfg, 0x4000'00b7u, std::uint64_t{0x12'3456}, 2), 0x4012'3456u);
+  EXPECT_EQ(ept::leaf_hpa(C, cfg, 0xc000'00b7u, std::uint64_t{0x1234'5678}, 3), 0xd234'5678u);
+}
+
 TEST(EptConfig, CheckedConstruction) {
   EXPECT_NO_THROW(make_ept_config(4, 36));
   EXPECT_NO_THROW(make_ept_config(5, 52, true, false, false, true));

@@ -67,6 +67,7 @@ TEST(EptWalk, FourLevelToEachLeafSize) {
   EptWalkResult r = t.walk(0x1234'5678'9abc, Access::Read);
   expect_translation(r, 0xabc'dabc, 1);
   EXPECT_EQ(r.depth, 4u);
+  EXPECT_EQ(r.gpa, 0x1234'5678'9abcu);
   EXPECT_EQ(r.memtype, ept::kMtWb);
   EXPECT_FALSE(r.ignore_pat);
   EXPECT_TRUE(r.readable() && r.writable() && r.executable());
