@@ -10,11 +10,13 @@
 #include <string>
 
 #include "solver/x86/spp_lemmas.hpp"
+#include "tests/solver/mutation_harness.hpp"
 
 namespace ptspec::solver::sppt {
 namespace {
 
 using S = Symbolic;
+using namespace mutation;
 using W = z3::expr;
 
 // ---- the mutants: each replaces one function of the model's logic ----
@@ -118,12 +120,6 @@ struct EntryAddress4Byte : SppLogic {
   }
 };
 
-struct Mutation {
-  std::string mutant;
-  std::string lemma;
-  std::function<std::vector<Lemma>()> catalogue;
-};
-
 template <class L> Mutation mut(std::string mutant, std::string lemma) {
   return {std::move(mutant), std::move(lemma), [] { return sppt_lemmas<L>(); }};
 }
@@ -152,43 +148,14 @@ std::vector<Mutation> mutations() {
   };
 }
 
-const Lemma& lemma_in(const std::vector<Lemma>& cat, const std::string& name) {
-  for (const Lemma& l : cat)
-    if (l.name == name) return l;
-  throw std::runtime_error("no lemma " + name);
-}
-
 class SppMutated : public ::testing::TestWithParam<Mutation> {};
 
-TEST_P(SppMutated, LemmaNoLongerHolds) {
-  const Mutation& m = GetParam();
-  const std::vector<Lemma> cat = m.catalogue();
-  const Lemma& l = lemma_in(cat, m.lemma);
-  const Lemma* orig = find_lemma(m.lemma);
-  ASSERT_NE(orig, nullptr);
-  EXPECT_EQ(l.statement, orig->statement);
-  EXPECT_EQ(orig->format, kFormat);
-
-  LemmaResult r = run_lemma(l);
-  EXPECT_FALSE(r.passed()) << m.mutant << " did not break " << m.lemma << ": " << r.message;
-  EXPECT_EQ(r.outcome, Outcome::Counterexample) << r.message;
-  EXPECT_FALSE(r.counterexample.empty());
-  RecordProperty("counterexample", r.counterexample_text());
-}
-
-std::string mutation_name(const ::testing::TestParamInfo<Mutation>& info) {
-  std::string s = info.param.mutant + "__" + info.param.lemma;
-  for (char& ch : s)
-    if (ch == '-') ch = '_';
-  return s;
-}
+TEST_P(SppMutated, LemmaNoLongerHolds) { expect_mutation_breaks(GetParam(), kFormat); }
 
 INSTANTIATE_TEST_SUITE_P(Sppt, SppMutated, ::testing::ValuesIn(mutations()), mutation_name);
 
 TEST(SpptMutations, EveryLemmaHasAMutationThatBreaksIt) {
-  std::set<std::string> covered;
-  for (const Mutation& m : mutations()) covered.insert(m.lemma);
-  for (const Lemma* l : lemmas_of_format(kFormat)) EXPECT_TRUE(covered.count(l->name)) << l->name;
+  expect_every_lemma_broken(mutations(), kFormat);
   EXPECT_GE(lemmas_of_format(kFormat).size(), 10u);
 }
 

@@ -11,11 +11,13 @@
 #include <string>
 
 #include "solver/arm64/stage2_lemmas.hpp"
+#include "tests/solver/mutation_harness.hpp"
 
 namespace ptspec::solver::stage2 {
 namespace {
 
 using S = Symbolic;
+using namespace mutation;
 using W = z3::expr;
 
 // ---- the mutants: each replaces one function of the model's logic ----
@@ -175,12 +177,6 @@ struct LeafAtLevel1Always : Stage2Logic {
 };
 
 // ---- the table: mutant x lemma it must break ----
-struct Mutation {
-  std::string mutant;
-  std::string lemma;
-  std::function<std::vector<Lemma>()> catalogue;
-};
-
 template <class L> Mutation mut(std::string mutant, std::string lemma) {
   return {std::move(mutant), std::move(lemma), [] { return stage2_lemmas<L>(); }};
 }
@@ -222,51 +218,13 @@ std::vector<Mutation> mutations() {
   };
 }
 
-void PrintTo(const Mutation& m, std::ostream* os) { *os << m.mutant << " vs " << m.lemma; }
-
-const Lemma& lemma_in(const std::vector<Lemma>& cat, const std::string& name) {
-  for (const Lemma& l : cat)
-    if (l.name == name) return l;
-  throw std::runtime_error("no lemma " + name);
-}
-
 class Mutated : public ::testing::TestWithParam<Mutation> {};
 
-TEST_P(Mutated, LemmaNoLongerHolds) {
-  const Mutation& m = GetParam();
-  const std::vector<Lemma> cat = m.catalogue();
-  const Lemma& l = lemma_in(cat, m.lemma);
-  // The mutated lemma is the catalogue's lemma: same statement and expectation.
-  const Lemma* orig = find_lemma(m.lemma);
-  ASSERT_NE(orig, nullptr);
-  EXPECT_EQ(l.statement, orig->statement);
-  EXPECT_EQ(l.expected, orig->expected);
-
-  LemmaResult r = run_lemma(l);
-  EXPECT_FALSE(r.passed()) << m.mutant << " did not break " << m.lemma << ": " << r.message;
-  if (l.expected == Expect::Proved) {
-    EXPECT_EQ(r.outcome, Outcome::Counterexample) << r.message;
-    EXPECT_FALSE(r.counterexample.empty());
-  } else {
-    EXPECT_EQ(r.outcome, Outcome::Proved) << r.message;
-  }
-  RecordProperty("counterexample", r.counterexample_text());
-}
-
-std::string mutation_name(const ::testing::TestParamInfo<Mutation>& info) {
-  std::string s = info.param.mutant + "__" + info.param.lemma;
-  for (char& ch : s)
-    if (ch == '-') ch = '_';
-  return s;
-}
+TEST_P(Mutated, LemmaNoLongerHolds) { expect_mutation_breaks(GetParam(), kFormat); }
 
 INSTANTIATE_TEST_SUITE_P(Stage2, Mutated, ::testing::ValuesIn(mutations()), mutation_name);
 
-TEST(Stage2Mutations, EveryLemmaHasAMutationThatBreaksIt) {
-  std::set<std::string> covered;
-  for (const Mutation& m : mutations()) covered.insert(m.lemma);
-  for (const Lemma* l : lemmas_of_format(kFormat)) EXPECT_TRUE(covered.count(l->name)) << l->name;
-}
+TEST(Stage2Mutations, EveryLemmaHasAMutationThatBreaksIt) { expect_every_lemma_broken(mutations(), kFormat); }
 
 // Spot checks that the counterexamples say something true about the mutant.
 TEST(Stage2Mutations, CountValidOnlyMissesAnInvalidNonZeroEntry) {
