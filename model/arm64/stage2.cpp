@@ -72,7 +72,6 @@ void Stage2::write_raw(std::uint64_t ptep, std::uint64_t value) {
   unsigned level = 0;
   std::uint64_t addr = 0;
   bool found = false;
-  const std::uint64_t page_mask = ~(geo().granule() - 1);
   for_each_table([&](const TablePage& t) {
     std::uint64_t span = t.pa == pgd_ ? geo().pgd_pages * geo().granule() : geo().granule();
     if (!found && ptep >= t.pa && ptep < t.pa + span && (ptep & 7) == 0) {
@@ -81,7 +80,6 @@ void Stage2::write_raw(std::uint64_t ptep, std::uint64_t value) {
       found = true;
     }
   });
-  (void)page_mask;
   if (!found)
     throw InputError(fmt::format("write_raw: {:#x} is not an 8-byte aligned entry of a live table page", ptep));
   write_pte(ptep, value, addr, level);

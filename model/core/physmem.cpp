@@ -37,8 +37,14 @@ PhysMem::Frame& PhysMem::live_frame(std::uint64_t pa, const char* what) {
   return *f;
 }
 
+void PhysMem::to_free_list(std::uint64_t page) {
+  frame_at(page)->state = FrameState::Free;
+  ZoneArena& z = arena(zone_of(page));
+  z.free_list.push_back(static_cast<std::uint32_t>((page - z.base) >> page_shift_));
+}
+
 std::uint64_t PhysMem::take_frame(Zone zone) {
-  ZoneArena& z = zones_[zone == Zone::High ? 1 : 0];
+  ZoneArena& z = arena(zone);
   std::uint32_t idx;
   if (!z.free_list.empty()) {
     idx = z.free_list.back();
@@ -58,7 +64,7 @@ std::uint64_t PhysMem::take_frame(Zone zone) {
 
 std::uint64_t PhysMem::alloc_contiguous(std::size_t n, Zone zone) {
   if (n == 0) throw std::invalid_argument("alloc_contiguous(0)");
-  ZoneArena& z = zones_[zone == Zone::High ? 1 : 0];
+  ZoneArena& z = arena(zone);
   // Fresh frames at the end of the arena are contiguous by construction; pad
   // with free frames up to the alignment first.
   std::size_t align = 1;
@@ -87,10 +93,7 @@ void PhysMem::cache_set(std::size_t pages, Zone zone) {
   while (cache_.size() > pages) {
     std::uint64_t pa = cache_.back();
     cache_.pop_back();
-    Frame* f = frame_at(pa);
-    f->state = FrameState::Free;
-    zones_[zone_of(pa) == Zone::High ? 1 : 0].free_list.push_back(
-        static_cast<std::uint32_t>((pa - zones_[zone_of(pa) == Zone::High ? 1 : 0].base) >> page_shift_));
+    to_free_list(pa);
   }
   while (cache_.size() < pages) {
     std::uint64_t pa = take_frame(zone);
@@ -163,9 +166,7 @@ void PhysMem::release(std::uint64_t page, Frame& f) {
     f.state = FrameState::PendingFree;
     pending_free_.push_back(page);
   } else {
-    f.state = FrameState::Free;
-    ZoneArena& z = zones_[zone_of(page) == Zone::High ? 1 : 0];
-    z.free_list.push_back(static_cast<std::uint32_t>((page - z.base) >> page_shift_));
+    to_free_list(page);
   }
   ++freed_total_;
 }
@@ -193,9 +194,7 @@ void PhysMem::commit() {
   for (std::uint64_t page : pending_free_) {
     Frame* f = frame_at(page);
     if (f->state != FrameState::PendingFree) continue;
-    f->state = FrameState::Free;
-    ZoneArena& z = zones_[zone_of(page) == Zone::High ? 1 : 0];
-    z.free_list.push_back(static_cast<std::uint32_t>((page - z.base) >> page_shift_));
+    to_free_list(page);
   }
   pending_free_.clear();
   journal_.clear();

@@ -128,6 +128,9 @@ class PhysMem {
   std::uint64_t take_frame(Zone zone);  // from the free list or a new frame, zeroed
   void journal_meta(std::uint64_t pa, const Frame& f);
   void release(std::uint64_t pa, Frame& f);
+  ZoneArena& arena(Zone z) { return zones_[z == Zone::High ? 1 : 0]; }
+  // Marks a page Free and puts it on its zone's free list.
+  void to_free_list(std::uint64_t page);
 
   unsigned page_shift_;
   EventLog* log_;
