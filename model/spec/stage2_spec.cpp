@@ -50,7 +50,7 @@ void Stage2Spec::erase_overlapping(std::uint64_t lo, std::uint64_t hi) {
   while (it != runs_.end() && it->second.start < hi) it = runs_.erase(it);
 }
 
-Stage2Run* Stage2Spec::run_at(std::uint64_t ipa) {
+const Stage2Run* Stage2Spec::run_at(std::uint64_t ipa) const {
   auto it = runs_.upper_bound(ipa);
   if (it == runs_.begin()) return nullptr;
   --it;
@@ -59,7 +59,7 @@ Stage2Run* Stage2Spec::run_at(std::uint64_t ipa) {
 
 PageState Stage2Spec::lookup(std::uint64_t ipa) const {
   PageState p;
-  const Stage2Run* r = const_cast<Stage2Spec*>(this)->run_at(ipa);
+  const Stage2Run* r = run_at(ipa);
   if (!r) return p;
   p.level = r->level;
   p.sw = r->sw;

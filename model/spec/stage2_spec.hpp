@@ -73,7 +73,10 @@ class Stage2Spec {
   // The level KVM's walk would place a leaf at for position `a`.
   unsigned leaf_level(std::uint64_t a, std::uint64_t end, std::uint64_t phys) const;
   void erase_overlapping(std::uint64_t lo, std::uint64_t hi);
-  Stage2Run* run_at(std::uint64_t ipa);
+  const Stage2Run* run_at(std::uint64_t ipa) const;
+  Stage2Run* run_at(std::uint64_t ipa) {
+    return const_cast<Stage2Run*>(static_cast<const Stage2Spec*>(this)->run_at(ipa));
+  }
   int install(std::uint64_t addr, std::uint64_t size, std::uint64_t phys, const Stage2Run& proto);
 
   arm64::Stage2Config cfg_;
