@@ -278,12 +278,11 @@ Case parse_case(const Json& doc, const std::string& where) {
   return c;
 }
 
-Case load_case_file(const std::string& path) {
+Json load_json_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(fmt::format("cannot open {}", path));
-  Json doc;
   try {
-    doc = Json::parse(in);
+    return Json::parse(in);
   } catch (const Json::parse_error& e) {
     // e.what() carries nlohmann's "line L, column C"; the byte offset is
     // added for editors that jump to offsets.
@@ -292,7 +291,10 @@ Case load_case_file(const std::string& path) {
     // e.g. a number too large for a double (out_of_range 406).
     throw InputError(fmt::format("{}: malformed JSON: {}", path, e.what()));
   }
-  Case c = parse_case(doc, path);
+}
+
+Case load_case_file(const std::string& path) {
+  Case c = parse_case(load_json_file(path), path);
   c.path = path;
   return c;
 }

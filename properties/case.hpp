@@ -64,6 +64,9 @@ struct Case {
   Json to_json() const;
 };
 
+// Reads a JSON file. Throws InputError "cannot open <path>" or
+// "<path>: malformed JSON ...".
+Json load_json_file(const std::string& path);
 // Loads and checks a case file. Throws InputError with "path: where: what".
 Case load_case_file(const std::string& path);
 // Checks a parsed document; `where` prefixes every message (usually the path).

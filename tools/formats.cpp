@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "model/core/errors.hpp"
 #include "properties/corpus.hpp"
@@ -72,20 +70,6 @@ std::string corpus_dir_or_default(const std::string& dir) {
   return dir.empty() ? props::default_corpus_dir() : dir;
 }
 
-Json load_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return Json::parse(ss.str());
-  } catch (const Json::exception& e) {
-    // parse_error says "at line L, column C"; out_of_range (406) is a number
-    // literal beyond double range (1e400): both are malformed input.
-    throw InputError(path + ": malformed JSON: " + e.what());
-  }
-}
-
 Json default_config(const props::Driver& d) {
   if (d.default_config.is_array() && !d.default_config.empty()) return d.default_config.front();
   if (d.default_config.is_object()) return d.default_config;
@@ -102,7 +86,7 @@ Json parse_config_arg(const props::Driver& d, const std::string& text, const std
       throw InputError(option + ": malformed JSON: " + e.what());
     }
   } else {
-    cfg = load_json_file(text);
+    cfg = props::load_json_file(text);
   }
   std::string where = option;
   // A whole case file names its config under "config"; take that.

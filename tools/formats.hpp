@@ -30,9 +30,6 @@ void require_variant(const std::vector<std::string>& formats, const std::string&
 // `dir` if non-empty, else $PTSPEC_CORPUS or the compiled-in corpus.
 std::string corpus_dir_or_default(const std::string& dir);
 
-// Reads and parses a JSON file; InputError names the file and the parse
-// position on failure.
-props::Json load_json_file(const std::string& path);
 // `text` is inline JSON if it starts with '{' or '[', else a file name. A case file
 // is accepted too (its "config" is used). Checked with the driver.
 props::Json parse_config_arg(const props::Driver& d, const std::string& text, const std::string& option);
