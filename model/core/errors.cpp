@@ -9,8 +9,9 @@ struct Named {
   int err;
   std::string_view name;
 };
-constexpr Named kNames[] = {{kOk, "0"},           {kE2big, "-E2BIG"},   {kEagain, "-EAGAIN"},
-                            {kEnomem, "-ENOMEM"}, {kEinval, "-EINVAL"}, {kErange, "-ERANGE"}};
+constexpr Named kNames[] = {{kOk, "0"},           {kEnoent, "-ENOENT"}, {kE2big, "-E2BIG"},
+                            {kEagain, "-EAGAIN"}, {kEnomem, "-ENOMEM"}, {kEinval, "-EINVAL"},
+                            {kErange, "-ERANGE"}};
 }  // namespace
 
 std::string_view errno_name(int err) {

@@ -11,6 +11,7 @@ namespace ptspec {
 // Operation results use the kernel's negative errno convention.
 enum Errno : int {
   kOk = 0,
+  kEnoent = -2,   // no leaf maps the address (EptMmu::set_spp_bit, split, collapse)
   kE2big = -7,    // internal: "no leaf at this level, descend" (pgtable.c)
   kEagain = -11,  // only permissions would change
   kEnomem = -12,  // page cache exhausted
