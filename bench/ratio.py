@@ -4,11 +4,14 @@
     bench_walk --benchmark_out=walk.json --benchmark_out_format=json
     bench_ops --benchmark_out=ops.json --benchmark_out_format=json
     bench_campaign --benchmark_out=campaign.json --benchmark_out_format=json
-    python3 bench/ratio.py walk.json ops.json campaign.json
+    bench_ept --benchmark_out=ept.json --benchmark_out_format=json
+    python3 bench/ratio.py walk.json ops.json campaign.json ept.json
 
 Prints, per configuration, the model walk (BM_translate) against the bare
-loop (BM_bare) and their ratio; map/unmap nanoseconds per operation; checked
-operations per second. Only the standard library is used.
+loop (BM_bare) and their ratio; the same for the EPT walk (BM_ept_walk, and
+BM_ept_walk_ad with A/D applied, against BM_ept_bare); map/unmap nanoseconds
+per operation; checked operations per second. Only the standard library is
+used.
 """
 
 import json
@@ -49,10 +52,13 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     walk, ops, checked = OrderedDict(), OrderedDict(), []
+    ept = OrderedDict()
     for b in _runs(argv[1:]):
         fam, cfg = _split(b.get("run_name", b["name"]))
         if fam in ("BM_translate", "BM_bare"):
             walk.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
+        elif fam in ("BM_ept_walk", "BM_ept_walk_ad", "BM_ept_bare"):
+            ept.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
         elif fam in ("BM_map", "BM_unmap"):
             per_op = b.get("per_op")
             ops.setdefault(cfg, {})[fam] = per_op * 1e9 if per_op else None
@@ -68,6 +74,20 @@ def main(argv):
             else:
                 print(f"{cfg:<12} (missing {'BM_bare' if 'BM_translate' in v else 'BM_translate'})")
                 rc = 1
+    if ept:
+        if walk:
+            print()
+        print(f"{'ept config':<12} {'model ns':>9} {'bare ns':>9} {'ratio':>6} {'+A/D ns':>9} {'ratio':>6}")
+        for cfg, v in ept.items():
+            bare, model, ad = v.get("BM_ept_bare"), v.get("BM_ept_walk"), v.get("BM_ept_walk_ad")
+            if bare is None or model is None:
+                print(f"{cfg:<12} (missing {'BM_ept_bare' if bare is None else 'BM_ept_walk'})")
+                rc = 1
+                continue
+            line = f"{cfg:<12} {model:9.1f} {bare:9.1f} {model / bare:6.2f}"
+            if ad is not None:
+                line += f" {ad:9.1f} {ad / bare:6.2f}"
+            print(line)
     if ops:
         print(f"\n{'ops config':<12} {'map ns/op':>10} {'unmap ns/op':>12}")
         for cfg, v in ops.items():
