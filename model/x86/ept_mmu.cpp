@@ -24,6 +24,9 @@ EptLeafAttrs leaf_attrs_of(const EptConfig& cfg, std::uint64_t pte) {
   return a;
 }
 
+bool ept_attrs_valid(const EptConfig& cfg, const EptLeafAttrs& a) { return attrs_valid(cfg, a); }
+std::uint64_t ept_gpa_limit(const EptConfig& cfg) { return gpa_limit(cfg); }
+
 EptMmu::EptMmu(const EptConfig& cfg) : cfg_(cfg), mem_(kPageShift, &log_) {
   check_ept_config(cfg_);
   // The root (PML4/PML5 table) is allocated zeroed: nothing is mapped. Tables

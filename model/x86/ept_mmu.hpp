@@ -43,6 +43,12 @@ struct EptLeafAttrs {
 // The attributes a leaf entry carries (address, A/D and bit 7 dropped).
 EptLeafAttrs leaf_attrs_of(const EptConfig& cfg, std::uint64_t pte);
 
+// Attributes KVM may write (a present leaf breaking no misconfiguration
+// rule, user-X only with MBEC): what map and protect accept.
+bool ept_attrs_valid(const EptConfig& cfg, const EptLeafAttrs& a);
+// GPAs the operations and the walk accept: below 2^min(MAXPHYADDR, 48/57).
+std::uint64_t ept_gpa_limit(const EptConfig& cfg);
+
 // One present leaf found in the tables.
 struct EptLeaf {
   std::uint64_t gpa;   // first GPA it maps
