@@ -6,11 +6,16 @@
 
 namespace ptspec::solver {
 
+// x86.ept (solver/x86/ept_lemmas.cpp); declared here rather than in
+// lemma.hpp, whose other users do not need it.
+void register_x86_ept_lemmas(std::vector<Lemma>& out);
+
 namespace {
 std::vector<Lemma> build_catalogue() {
   std::vector<Lemma> all;
   register_arm64_stage2_lemmas(all);
   register_x86_sppt_lemmas(all);
+  register_x86_ept_lemmas(all);
   return all;
 }
 }  // namespace

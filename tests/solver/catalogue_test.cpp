@@ -40,6 +40,19 @@ TEST(Catalogue, Arm64Stage2HasItsLemmas) {
   EXPECT_EQ(find_lemma(""), nullptr);
 }
 
+TEST(Catalogue, X86EptHasItsLemmas) {
+  const std::vector<const Lemma*> ept = lemmas_of_format("x86.ept");
+  EXPECT_GE(ept.size(), 12u);
+  for (const Lemma* l : ept) {
+    EXPECT_TRUE(l->name.starts_with("ept-")) << l->name;
+    EXPECT_EQ(l->expected, Expect::Proved) << l->name;
+  }
+  const Lemma* present = find_lemma("x86.ept/ept-present-iff-rwx");
+  ASSERT_NE(present, nullptr);
+  EXPECT_EQ(present->format, "x86.ept");
+  EXPECT_EQ(find_lemma("x86.sppt/ept-present-iff-rwx"), nullptr);
+}
+
 // The seed layout's counterexample is real: replaying its values through the
 // model's concrete templates shows the owner id changing.
 TEST(Catalogue, SeedOwnerOverlapCounterexampleReplaysConcretely) {
