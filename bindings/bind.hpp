@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 
 #include "model/arm64/stage2.hpp"
+#include "model/x86/ept_geometry.hpp"
+#include "model/x86/ept_walk.hpp"
 
 namespace ptspec::pyb {
 
@@ -16,5 +18,19 @@ Stage2Class bind_stage2(pybind11::module_& m);     // stage2.cpp: Stage2 and KVM
 void bind_stage2_inspect(pybind11::module_& m, Stage2Class& cls);  // stage2_inspect.cpp: walks, dumps, decode
 void bind_cases(pybind11::module_& m);             // cases.cpp: load_case, replay, list_corpus, formats
 void bind_lemmas(pybind11::module_& m);            // lemmas.cpp: lemmas, prove
+
+// ---- x86.ept / x86.sppt ----
+void bind_ept(pybind11::module_& m);               // ept.cpp: EptConfig, decode_ept
+void bind_spp(pybind11::module_& m);               // spp.cpp: spp_format/spp_bitmap/spp_subpage, spp_check
+void bind_ept_mmu(pybind11::module_& m);           // ept_mmu.cpp: Ept (EptMmu) and its operations, walk, tables
+void bind_spp_system(pybind11::module_& m);        // spp_system.cpp: SppSystem (after Ept), decode_sppt
+// ept.cpp helpers for the EPT and SPP classes bound after it.
+// "read" | "write" | "exec" | "uexec" (supervisor / user-mode fetch); InputError otherwise.
+x86::EptAccess to_ept_access(pybind11::handle v, const char* name);
+// A Python bool (TypeError for anything else, naming the argument).
+bool to_bool(pybind11::handle v, const char* name);
+// EptWalkResult as a dict (see _core.pyi EptWalk).
+pybind11::dict ept_walk_to_dict(const x86::EptConfig& cfg, const x86::EptWalkResult& r);
+pybind11::dict ept_config_to_dict(const x86::EptConfig& c);
 
 }  // namespace ptspec::pyb

@@ -34,10 +34,15 @@ PYBIND11_MODULE(_core, m) {
   m.attr("ENOMEM") = static_cast<int>(ptspec::kEnomem);
   m.attr("EINVAL") = static_cast<int>(ptspec::kEinval);
   m.attr("ERANGE") = static_cast<int>(ptspec::kErange);
+  m.attr("ENOENT") = static_cast<int>(ptspec::kEnoent);
 
   ptspec::pyb::bind_config(m);
   auto stage2 = ptspec::pyb::bind_stage2(m);
   ptspec::pyb::bind_stage2_inspect(m, stage2);
   ptspec::pyb::bind_cases(m);
   ptspec::pyb::bind_lemmas(m);
+  ptspec::pyb::bind_ept(m);
+  ptspec::pyb::bind_spp(m);
+  ptspec::pyb::bind_ept_mmu(m);
+  ptspec::pyb::bind_spp_system(m);
 }

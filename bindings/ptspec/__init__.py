@@ -9,6 +9,19 @@ it. Quick start::
     s2.translate(0x4000_1234)["pa"]                        # -> 0x80001234
     ptspec.errno_name(s2.map(0x123, 0x1000, 0, "rw"))      # -> '-EINVAL' (unaligned)
 
+x86 EPT and SPP::
+
+    ept = ptspec.Ept(levels=4, maxphyaddr=46)
+    ept.map(0x4000_0000, 0x20_0000, 0x1_8000_0000, "rw")   # -> 0 (one 2M leaf)
+    ept.walk(0x4000_0010, "write")["hpa"]                   # -> 0x180000010
+    spp = ptspec.SppSystem()                                # EPT + SPPT + bitmaps
+    spp.map(0x4000_0000, 0x1000, 0x1_8000_0000, "rw")
+    spp.set_subpages(0x40000, 0x5555_5555)                  # even sub-pages writable
+    spp.write(0x4000_0080)["outcome"]                       # -> 'spp_violation'
+
+plus ``EptConfig``, ``decode_ept``, ``decode_sppt``, the sub-page vector
+(``spp_format``/``spp_bitmap``) and the combined write check (``spp_check``).
+
 Operations return the kernel's errno as an int; bad Python input raises
 (TypeError, ValueError/InputError, OverflowError). See ``ptspec.plot`` for
 pictures of an address range.
@@ -18,14 +31,22 @@ from ._core import (  # noqa: F401  (re-exports)
     E2BIG,
     EAGAIN,
     EINVAL,
+    ENOENT,
     ENOMEM,
     ERANGE,
+    Ept,
+    EptConfig,
     InputError,
+    SPP_SUBPAGES,
+    SPP_SUBPAGE_SIZE,
+    SppSystem,
     Stage2,
     Stage2Config,
     __version__,
     corpus_dir,
     decode,
+    decode_ept,
+    decode_sppt,
     errno_name,
     errno_value,
     formats,
@@ -34,6 +55,12 @@ from ._core import (  # noqa: F401  (re-exports)
     load_case,
     prove,
     replay,
+    spp_bitmap,
+    spp_check,
+    spp_format,
+    spp_has_pdep,
+    spp_subpage,
+    spp_vector_problems,
     variants,
 )
 
@@ -44,14 +71,22 @@ __all__ = [
     "E2BIG",
     "EAGAIN",
     "EINVAL",
+    "ENOENT",
     "ENOMEM",
     "ERANGE",
+    "Ept",
+    "EptConfig",
     "InputError",
+    "SPP_SUBPAGES",
+    "SPP_SUBPAGE_SIZE",
+    "SppSystem",
     "Stage2",
     "Stage2Config",
     "__version__",
     "corpus_dir",
     "decode",
+    "decode_ept",
+    "decode_sppt",
     "errno_name",
     "errno_value",
     "formats",
@@ -60,5 +95,11 @@ __all__ = [
     "load_case",
     "prove",
     "replay",
+    "spp_bitmap",
+    "spp_check",
+    "spp_format",
+    "spp_has_pdep",
+    "spp_subpage",
+    "spp_vector_problems",
     "variants",
 ]

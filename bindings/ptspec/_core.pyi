@@ -10,6 +10,7 @@ EAGAIN: int
 ENOMEM: int
 EINVAL: int
 ERANGE: int
+ENOENT: int
 
 class InputError(ValueError):
     """Bad input: an impossible config, a malformed case, an unknown lemma. The message names the field."""
@@ -230,3 +231,245 @@ class ProofResult(TypedDict):
 
 def lemmas(format: Optional[str] = None) -> List[LemmaInfo]: ...
 def prove(name: str, timeout_ms: Optional[int] = None) -> ProofResult: ...
+
+# x86.ept (model/x86/ept_*.hpp).
+EptAccessName = Literal["read", "write", "exec", "uexec"]
+
+class EptConfig:
+    def __init__(
+        self,
+        *,
+        levels: int = 4,
+        maxphyaddr: int = 46,
+        ad: bool = False,
+        exec_only: bool = True,
+        gb_pages: bool = True,
+        mbec: bool = False,
+    ) -> None: ...
+    @property
+    def levels(self) -> int: ...
+    @property
+    def maxphyaddr(self) -> int: ...
+    @property
+    def ad(self) -> bool: ...
+    @property
+    def exec_only(self) -> bool: ...
+    @property
+    def gb_pages(self) -> bool: ...
+    @property
+    def mbec(self) -> bool: ...
+    @property
+    def gpa_bits(self) -> int: ...
+    def entry_size(self, level: int) -> int: ...
+    def allows_leaf(self, level: int) -> bool: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def describe(self) -> str: ...
+
+class EptAdWrite(TypedDict):
+    pa: int
+    level: int
+    old: int
+    new: int
+
+class EptWalk(TypedDict):
+    gpa: int
+    ok: bool
+    outcome: Literal["translation", "violation", "misconfig", "unbacked"]
+    level: int
+    entry: int
+    entry_pa: int
+    perms: str  # "rwx", plus "u" (user execute) under MBEC; '-' where missing
+    hpa: Optional[int]
+    size: Optional[int]
+    memtype: int
+    ignore_pat: bool
+    spp: bool
+    ad_writes: List[EptAdWrite]
+    exit_qualification: Optional[int]
+    misconfig: Optional[Literal["write_without_read", "exec_only", "reserved_bit", "memory_type"]]
+    reserved_bits: int
+    entries: List[int]
+    why: str
+
+def decode_ept(value: int, level: Optional[int] = None, config: Optional[EptConfig] = None) -> Decoded: ...
+
+class EptLeafInfo(TypedDict):
+    gpa: int
+    size: int
+    level: int
+    hpa: int
+    pte: int
+    ptep: int
+    perms: str
+    memtype: int
+    ignore_pat: bool
+    spp: bool
+    suppress_ve: bool
+    accessed: bool
+    dirty: bool
+
+class EptTableInfo(TypedDict):
+    pa: int
+    level: int
+    gpa: int
+    count: int
+    parent: Optional[int]
+
+class EptRun(TypedDict):
+    gpa: int
+    size: int
+    end: int
+    hpa: int
+    perms: str
+    memtype: int
+    ignore_pat: bool
+    spp: bool
+    suppress_ve: bool
+    text: str
+
+class Ept:
+    def __init__(self, config: Optional[EptConfig] = None, **kwargs: Any) -> None: ...
+    # KVM TDP-MMU operations: the kernel's errno (0 or negative).
+    def map(
+        self,
+        gpa: int,
+        size: int,
+        hpa: int,
+        perms: str = "rwx",
+        *,
+        memtype: int = 6,
+        ignore_pat: bool = False,
+        spp: bool = False,
+        suppress_ve: bool = False,
+        max_level: int = 3,
+    ) -> int: ...
+    def unmap(self, gpa: int, size: int) -> int: ...
+    def protect(self, gpa: int, size: int, perms: str) -> int: ...
+    def split(self, gpa: int, level: int) -> int: ...
+    def collapse(self, gpa: int, level: int) -> int: ...
+    def set_spp_bit(self, gpa: int, on: bool = True) -> int: ...
+    # The hardware walk.
+    def walk(self, gpa: int, access: EptAccessName = "read") -> EptWalk: ...
+    def access(self, gpa: int, access: EptAccessName = "read") -> EptWalk: ...
+    def write_raw(self, ptep: int, value: int) -> None: ...
+    def entry_pa(self, gpa: int, level: int) -> Optional[int]: ...
+    def decode(self, value: int, level: Optional[int] = None) -> Decoded: ...
+    def memcache(self, pages: Union[int, Literal["auto"]]) -> None: ...
+    @property
+    def memcache_size(self) -> int: ...
+    @property
+    def config(self) -> EptConfig: ...
+    @property
+    def root(self) -> int: ...
+    @property
+    def eptp(self) -> int: ...
+    @property
+    def pages_allocated(self) -> int: ...
+    @property
+    def pages_freed(self) -> int: ...
+    def page_count(self, pa: int) -> int: ...
+    def tables(self) -> List[EptTableInfo]: ...
+    def leaves(self) -> List[EptLeafInfo]: ...
+    def events(self) -> List[EventInfo]: ...
+    def clear_events(self) -> None: ...
+    def abstraction(self) -> List[EptRun]: ...
+    def dump(self) -> str: ...
+
+# x86.sppt: the sub-page vector and the combined write check (model/x86/spp_*.hpp).
+SPP_SUBPAGES: int
+SPP_SUBPAGE_SIZE: int
+
+class SppCheck(TypedDict):
+    verdict: Literal["allowed", "ept_violation", "spp_violation"]
+    allowed: bool
+    spp_applies: bool
+    subpage: int
+
+def spp_format(bitmap: int, method: Literal["fast", "reference", "spread", "pdep"] = "fast") -> int: ...
+def spp_bitmap(vector: int) -> int: ...
+def spp_vector_problems(vector: int) -> List[str]: ...
+def spp_subpage(gpa: int) -> int: ...
+def spp_has_pdep() -> bool: ...
+def spp_check(
+    access: Literal["read", "write", "exec", "uexec"],
+    gpa: int,
+    vector: int,
+    *,
+    maps_4k: bool = True,
+    r: bool = True,
+    w: bool = False,
+    x: bool = False,
+    spp_bit: bool = True,
+) -> SppCheck: ...
+
+class SppAccess(TypedDict):
+    gpa: int
+    outcome: Literal["allowed", "ept_violation", "spp_violation", "sppt_miss", "sppt_misconfig", "ept_misconfig"]
+    allowed: bool
+    retired: bool
+    spp_applied: bool
+    subpage: int
+    misses: int
+    vector: int
+    level: int
+    ept: EptWalk
+    why: str
+
+class SpptWalk(TypedDict):
+    gpa: int
+    outcome: Literal["vector", "miss", "misconfig", "unbacked"]
+    level: int
+    vector: Optional[int]
+    bitmap: Optional[int]
+    entry: int
+    entries: List[int]
+
+class SpptTableInfo(TypedDict):
+    pa: int
+    level: int
+    gpa: int
+    parent: Optional[int]
+    parent_valid: bool
+    backed: bool
+
+class SppSystem:
+    def __init__(self, config: Optional[EptConfig] = None, **kwargs: Any) -> None: ...
+    def map(
+        self,
+        gpa: int,
+        size: int,
+        hpa: int,
+        perms: str = "rwx",
+        *,
+        memtype: int = 6,
+        ignore_pat: bool = False,
+        suppress_ve: bool = False,
+        max_level: int = 3,
+    ) -> int: ...
+    def unmap(self, gpa: int, size: int) -> int: ...
+    def set_subpages(self, gfn: int, bitmap: int, lazy: bool = False) -> int: ...
+    def get_subpages(self, gfn: int) -> Optional[int]: ...
+    def remove_subpages(self, gfn: int) -> int: ...
+    def invalidate(self, gfn: int) -> int: ...
+    def handle_miss(self, gpa: int) -> int: ...
+    def access(self, gpa: int, access: Literal["read", "write", "exec"], handle_miss: bool = True) -> SppAccess: ...
+    def write(self, gpa: int, handle_miss: bool = True) -> SppAccess: ...
+    def read(self, gpa: int) -> SppAccess: ...
+    def probe_write(self, gpa: int) -> SppAccess: ...
+    @property
+    def ept(self) -> Ept: ...
+    @property
+    def bitmaps(self) -> Dict[int, int]: ...
+    @property
+    def miss_handler_runs(self) -> int: ...
+    @property
+    def sppt_root(self) -> int: ...
+    def sppt_walk(self, gpa: int) -> SpptWalk: ...
+    def sppt_vector(self, gfn: int) -> Optional[int]: ...
+    def sppt_tables(self) -> List[SpptTableInfo]: ...
+    def sppt_write_raw(self, gpa: int, level: int, value: int) -> None: ...
+    def sppt_dump(self) -> str: ...
+    def sppt_events(self) -> List[EventInfo]: ...
+    def clear_events(self) -> None: ...
+
+def decode_sppt(value: int, level: Optional[int] = None, maxphyaddr: int = 46) -> Decoded: ...
