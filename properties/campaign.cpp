@@ -18,6 +18,7 @@
 
 #include "model/core/errors.hpp"
 #include "properties/arm64/stage2_gen.hpp"
+#include "properties/x86/ept_gen.hpp"
 #include "properties/campaign_fork.hpp"
 #include "properties/campaign_worker.hpp"
 #include "properties/corpus.hpp"
@@ -43,6 +44,13 @@ const std::vector<GeneratedProperty>& generated_properties() {
        "every table page reachable once and nothing leaks (also after free); leaves only at allowed levels; "
        "break-before-make; flush before return; errors leave the tables unchanged",
        [](const CampaignOptions& o) { return stage2gen::gen_case(o.max_ops); }},
+      {"x86.ept", "ept-ops-refine-spec",
+       "after every random op (map 4K/2M/1G, unmap, protect, split, collapse, set_spp_bit, access with A/D, "
+       "memcache): the tables read back equal the abstract spec and return codes agree; sampled hardware walks "
+       "agree with the spec; no reserved bit or misconfiguration in an entry KVM wrote; refcount = 1 + present "
+       "entries; every table reachable once and nothing leaks; flush before return; errors leave the tables "
+       "unchanged",
+       [](const CampaignOptions& o) { return eptgen::gen_case(o.max_ops); }},
   };
   return all;
 }

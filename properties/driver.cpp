@@ -5,6 +5,7 @@
 #include "properties/driver.hpp"
 
 #include "properties/arm64/stage2_driver.hpp"
+#include "properties/x86/ept_driver.hpp"
 
 namespace ptspec::props {
 
@@ -15,7 +16,7 @@ const std::vector<std::string>& invariant_names() {
 }
 
 const std::vector<const Driver*>& drivers() {
-  static const std::vector<const Driver*> all = {&stage2_driver()};
+  static const std::vector<const Driver*> all = {&stage2_driver(), &ept_driver()};
   return all;
 }
 

@@ -413,51 +413,10 @@ Snapshot take_snapshot(const arm64::Stage2& pgt) {
   return s;
 }
 
-void take_snapshot(const arm64::Stage2& pgt, Snapshot& s) {
-  const PhysMem& mem = pgt.mem();
-  s.words_per_page = mem.page_size() / 8;
-  s.pages = mem.pages_in_use();
-  std::sort(s.pages.begin(), s.pages.end());  // (already ascending) check_unchanged searches it
-  s.counts.resize(s.pages.size());
-  s.words.resize(s.pages.size() * s.words_per_page);
-  for (std::size_t i = 0; i < s.pages.size(); ++i) {
-    std::memcpy(&s.words[i * s.words_per_page], mem.find(s.pages[i]), s.words_per_page * 8);
-    s.counts[i] = mem.page_count(s.pages[i]);
-  }
-  s.cache_size = mem.cache_size();
-  s.cache_auto = mem.cache_auto();
-  s.destroyed = pgt.destroyed();
-}
+void take_snapshot(const arm64::Stage2& pgt, Snapshot& s) { take_mem_snapshot(pgt.mem(), pgt.destroyed(), s); }
 
 void check_unchanged(const Snapshot& before, const arm64::Stage2& after, Violations& out) {
-  Reporter report{out, "unchanged"};
-  const PhysMem& mem = after.mem();
-  const std::size_t n = before.words_per_page;
-  auto live = [&](std::uint64_t pa) {
-    const FrameState st = mem.state_of(pa);
-    return st == FrameState::InUse || st == FrameState::PendingFree;  // as pages_in_use counts them
-  };
-  if (after.destroyed() != before.destroyed) report("the table was {}", after.destroyed() ? "freed" : "revived");
-  for (std::size_t k = 0; k < before.pages.size(); ++k) {
-    const std::uint64_t pa = before.pages[k];
-    if (!live(pa)) {
-      report("table page {:#x} was freed", pa);
-      continue;
-    }
-    const std::uint64_t* was = &before.words[k * n];
-    const std::uint64_t* now = mem.find(pa);
-    if (std::memcmp(was, now, n * 8) != 0)
-      for (std::size_t i = 0; i < n; ++i)
-        if (was[i] != now[i]) report("entry @{:#x} changed {:#018x} -> {:#018x}", pa + 8 * i, was[i], now[i]);
-    if (before.counts[k] != mem.page_count(pa))
-      report("table page {:#x} count changed {} -> {}", pa, before.counts[k], mem.page_count(pa));
-  }
-  for (std::uint64_t pa : mem.pages_in_use())
-    if (!std::binary_search(before.pages.begin(), before.pages.end(), pa)) report("table page {:#x} was allocated", pa);
-  // In auto mode the cache refills on demand (KVM tops it up before every
-  // fault), so its size is not state; a fixed cache must be left as it was.
-  if (!before.cache_auto && (mem.cache_auto() || mem.cache_size() != before.cache_size))
-    report("the page cache held {} pages, now {}", before.cache_size, mem.cache_size());
+  check_mem_unchanged(before, after.mem(), after.destroyed(), out);
 }
 
 }  // namespace ptspec::props::s2check

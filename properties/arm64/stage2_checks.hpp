@@ -13,6 +13,7 @@
 #include "model/core/events.hpp"
 #include "model/spec/stage2_spec.hpp"
 #include "properties/driver.hpp"
+#include "properties/mem_snapshot.hpp"
 
 namespace ptspec::props::s2check {
 
@@ -102,20 +103,9 @@ void check_bbm(const arm64::Geometry& g, const std::vector<Event>& events, Viola
 // R, W or X, is covered by a TLBI before the op's last event.
 void check_flush(const arm64::Geometry& g, const std::vector<Event>& events, Violations& out);
 
-// unchanged: a failed op left every live page bit-for-bit, every refcount,
-// and (in manual mode) the page cache as they were. The snapshot is a copy
-// of every live page (one memcpy each), taken before every op since its
-// outcome is not known beforehand; after a failed op each page is compared
-// with memcmp, word by word only where that finds a difference.
-struct Snapshot {
-  std::vector<std::uint64_t> pages;   // live pages, ascending
-  std::vector<std::uint32_t> counts;  // their refcounts
-  std::vector<std::uint64_t> words;   // their contents, page i at [i * words_per_page, ...)
-  std::size_t words_per_page = 0;
-  std::size_t cache_size = 0;
-  bool cache_auto = true;
-  bool destroyed = false;
-};
+// unchanged: a failed op left every live page, refcount and (in manual
+// mode) the page cache as they were (the shared check of mem_snapshot.hpp).
+using Snapshot = MemSnapshot;
 Snapshot take_snapshot(const arm64::Stage2& pgt);
 void take_snapshot(const arm64::Stage2& pgt, Snapshot& into);  // reuses into's buffers
 void check_unchanged(const Snapshot& before, const arm64::Stage2& after, Violations& out);
