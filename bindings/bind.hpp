@@ -7,6 +7,8 @@
 #include "model/arm64/stage2.hpp"
 #include "model/x86/ept_geometry.hpp"
 #include "model/x86/ept_walk.hpp"
+#include "model/x86/spp_check.hpp"
+#include "convert.hpp"
 
 namespace ptspec::pyb {
 
@@ -24,11 +26,27 @@ void bind_ept(pybind11::module_& m);               // ept.cpp: EptConfig, decode
 void bind_spp(pybind11::module_& m);               // spp.cpp: spp_format/spp_bitmap/spp_subpage, spp_check
 void bind_ept_mmu(pybind11::module_& m);           // ept_mmu.cpp: Ept (EptMmu) and its operations, walk, tables
 void bind_spp_system(pybind11::module_& m);        // spp_system.cpp: SppSystem (after Ept), decode_sppt
-// ept.cpp helpers for the EPT and SPP classes bound after it.
+// ---- helpers shared by the x86 files (defined in ept.cpp unless noted) ----
+struct BoolTag { static constexpr auto name = pybind11::detail::const_name("bool"); };
+using BoolArg = Arg<BoolTag>;
+struct EptConfigTag { static constexpr auto name = pybind11::detail::const_name("EptConfig | None"); };
+using EptConfigArg = Arg<EptConfigTag>;
+// Cls(config) or Cls(**EptConfig keywords), for Ept and SppSystem; `cls` names the class in errors.
+x86::EptConfig ept_config_from(const EptConfigArg& config, const pybind11::kwargs& kw, const char* cls);
 // "read" | "write" | "exec" | "uexec" (supervisor / user-mode fetch); InputError otherwise.
 x86::EptAccess to_ept_access(pybind11::handle v, const char* name);
+// The same names for the combined EPT + SPP check (spp.cpp); "uexec" is an execute.
+x86::spp::Access to_spp_access(pybind11::handle v, const char* name);
 // A Python bool (TypeError for anything else, naming the argument).
 bool to_bool(pybind11::handle v, const char* name);
+// Leaf permissions as letters r, w, x, u (user execute, MBEC) and '-', each at most once.
+struct EptPerms {
+  std::uint64_t xwr = 0;
+  bool user_exec = false;
+};
+EptPerms to_ept_perms(pybind11::handle v, const char* name);
+// "rwx" plus "u" under MBEC, '-' for a missing permission, from entry bits 2:0 and 10.
+std::string ept_perm_string(const x86::EptConfig& c, std::uint64_t bits);
 // EptWalkResult as a dict (see _core.pyi EptWalk).
 pybind11::dict ept_walk_to_dict(const x86::EptConfig& cfg, const x86::EptWalkResult& r);
 pybind11::dict ept_config_to_dict(const x86::EptConfig& c);

@@ -19,11 +19,6 @@ namespace {
 using x86::EptConfig;
 namespace ept = x86::ept;
 
-struct BoolTag { static constexpr auto name = py::detail::const_name("bool"); };
-using BoolArg = Arg<BoolTag>;
-struct EptConfigTag { static constexpr auto name = py::detail::const_name("EptConfig | None"); };
-using EptConfigArg = Arg<EptConfigTag>;
-
 // A config number: wrong type -> TypeError; out of range -> InputError
 // naming the field (as Stage2Config, config.cpp).
 unsigned config_number(py::handle v, const char* field) {
@@ -88,17 +83,45 @@ const char* outcome_key(x86::EptOutcome o) {
   return "?";
 }
 
-// "rwx" plus "u" under MBEC, '-' for a missing permission.
-std::string perm_string(const EptConfig& c, std::uint64_t perms) {
+}  // namespace
+
+std::string ept_perm_string(const EptConfig& c, std::uint64_t bits) {
   std::string s;
-  s += (perms & ept::kR.mask()) ? 'r' : '-';
-  s += (perms & ept::kW.mask()) ? 'w' : '-';
-  s += (perms & ept::kX.mask()) ? 'x' : '-';
-  if (c.mbec) s += (perms & ept::kUserExec.mask()) ? 'u' : '-';
+  s += (bits & ept::kR.mask()) ? 'r' : '-';
+  s += (bits & ept::kW.mask()) ? 'w' : '-';
+  s += (bits & ept::kX.mask()) ? 'x' : '-';
+  if (c.mbec) s += (bits & ept::kUserExec.mask()) ? 'u' : '-';
   return s;
 }
 
-}  // namespace
+EptPerms to_ept_perms(py::handle v, const char* name) {
+  if (!py::isinstance<py::str>(v))
+    throw py::type_error(fmt::format("{}: expected a str such as \"rwx\" or \"r-x\", got {}", name, type_name(v)));
+  const auto s = v.cast<std::string>();
+  EptPerms p;
+  std::string seen;
+  for (char c : s) {
+    if (c == '-') continue;
+    if (seen.find(c) != std::string::npos || std::string("rwxu").find(c) == std::string::npos)
+      throw InputError(fmt::format(
+          "{}: \"{}\" is not a permission string (letters r, w, x, u = user execute, '-', each at most once)", name,
+          s));
+    seen += c;
+    if (c == 'r') p.xwr |= ept::kR.mask();
+    if (c == 'w') p.xwr |= ept::kW.mask();
+    if (c == 'x') p.xwr |= ept::kX.mask();
+    if (c == 'u') p.user_exec = true;
+  }
+  return p;
+}
+
+EptConfig ept_config_from(const EptConfigArg& config, const py::kwargs& kw, const char* cls) {
+  if (config.obj.is_none()) return py::type::of<EptConfig>()(**kw).cast<EptConfig>();
+  if (kw.size() != 0) throw py::type_error(fmt::format("{}: pass either an EptConfig or config keywords, not both", cls));
+  if (!py::isinstance<EptConfig>(config))
+    throw py::type_error(fmt::format("config: expected an EptConfig, got {}", type_name(config)));
+  return config.obj.cast<EptConfig>();
+}
 
 bool to_bool(py::handle v, const char* name) {
   if (!PyBool_Check(v.ptr())) throw py::type_error(fmt::format("{}: expected a bool, got {}", name, type_name(v)));
@@ -144,7 +167,7 @@ py::dict ept_walk_to_dict(const EptConfig& cfg, const x86::EptWalkResult& r) {
   d["level"] = r.level;
   d["entry"] = r.entry;
   d["entry_pa"] = r.entry_pa;
-  d["perms"] = perm_string(cfg, r.perms);
+  d["perms"] = ept_perm_string(cfg, r.perms);
   d["hpa"] = ok ? py::object(py::int_(r.hpa)) : py::object(py::none());
   d["size"] = ok ? py::object(py::int_(r.size)) : py::object(py::none());
   d["memtype"] = r.memtype;

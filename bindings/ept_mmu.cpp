@@ -26,57 +26,8 @@ using x86::EptConfig;
 using x86::EptMmu;
 namespace ept = x86::ept;
 
-struct BoolTag { static constexpr auto name = py::detail::const_name("bool"); };
-using BoolArg = Arg<BoolTag>;
-struct EptConfigTag { static constexpr auto name = py::detail::const_name("EptConfig | None"); };
-using EptConfigArg = Arg<EptConfigTag>;
-
 std::unique_ptr<EptMmu> make_ept(EptConfigArg config, const py::kwargs& kw) {
-  if (!config.obj.is_none()) {
-    if (kw.size() != 0) throw py::type_error("Ept: pass either an EptConfig or config keywords, not both");
-    if (!py::isinstance<EptConfig>(config))
-      throw py::type_error(fmt::format("config: expected an EptConfig, got {}", type_name(config)));
-    return std::make_unique<EptMmu>(config.obj.cast<const EptConfig&>());
-  }
-  py::object cfg = py::type::of<EptConfig>()(**kw);
-  return std::make_unique<EptMmu>(cfg.cast<const EptConfig&>());
-}
-
-// Permissions as letters: r (bit 0), w (bit 1), x (bit 2), u (bit 10, user
-// execute under MBEC), '-' as a placeholder; each letter at most once.
-struct Perms {
-  std::uint64_t xwr = 0;
-  bool user_exec = false;
-};
-
-Perms to_perms(py::handle v, const char* name) {
-  if (!py::isinstance<py::str>(v))
-    throw py::type_error(fmt::format("{}: expected a str such as \"rwx\" or \"r-x\", got {}", name, type_name(v)));
-  const auto s = v.cast<std::string>();
-  Perms p;
-  std::string seen;
-  for (char c : s) {
-    if (c == '-') continue;
-    if (seen.find(c) != std::string::npos || std::string("rwxu").find(c) == std::string::npos)
-      throw InputError(fmt::format(
-          "{}: \"{}\" is not a permission string (letters r, w, x, u = user execute, '-', each at most once)", name,
-          s));
-    seen += c;
-    if (c == 'r') p.xwr |= 1;
-    if (c == 'w') p.xwr |= 2;
-    if (c == 'x') p.xwr |= 4;
-    if (c == 'u') p.user_exec = true;
-  }
-  return p;
-}
-
-std::string perm_string(const EptConfig& c, std::uint64_t pte) {
-  std::string s;
-  s += (pte & ept::kR.mask()) ? 'r' : '-';
-  s += (pte & ept::kW.mask()) ? 'w' : '-';
-  s += (pte & ept::kX.mask()) ? 'x' : '-';
-  if (c.mbec) s += (pte & ept::kUserExec.mask()) ? 'u' : '-';
-  return s;
+  return std::make_unique<EptMmu>(ept_config_from(config, kw, "Ept"));
 }
 
 // The page cache is real memory; refuse sizes that could only be a mistake
@@ -99,7 +50,7 @@ void set_memcache(EptMmu& e, PagesArg pages) {
 
 py::dict attrs_to_dict(const EptConfig& c, const x86::EptLeafAttrs& a) {
   py::dict d;
-  d["perms"] = perm_string(c, a.xwr | (a.user_exec ? ept::kUserExec.mask() : 0));
+  d["perms"] = ept_perm_string(c, a.xwr | (a.user_exec ? ept::kUserExec.mask() : 0));
   d["memtype"] = a.memtype;
   d["ignore_pat"] = a.ignore_pat;
   d["spp"] = a.spp;
@@ -155,7 +106,7 @@ void bind_ept_mmu(py::module_& m) {
       "map",
       [](EptMmu& e, IntArg gpa, IntArg size, IntArg hpa, StrArg perms, IntArg memtype, BoolArg ignore_pat,
          BoolArg spp, BoolArg suppress_ve, IntArg max_level) {
-        const Perms p = to_perms(perms, "perms");
+        const EptPerms p = to_ept_perms(perms, "perms");
         x86::EptLeafAttrs a;
         a.xwr = p.xwr;
         a.user_exec = p.user_exec;
@@ -178,7 +129,7 @@ void bind_ept_mmu(py::module_& m) {
   cls.def(
       "protect",
       [](EptMmu& e, IntArg gpa, IntArg size, StrArg perms) {
-        const Perms p = to_perms(perms, "perms");
+        const EptPerms p = to_ept_perms(perms, "perms");
         return e.protect(to_u64(gpa, "gpa"), to_u64(size, "size"), p.xwr, p.user_exec);
       },
       py::arg("gpa"), py::arg("size"), py::arg("perms"),

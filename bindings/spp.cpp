@@ -17,9 +17,6 @@ namespace {
 
 namespace spp = x86::spp;
 
-struct BoolTag { static constexpr auto name = py::detail::const_name("bool"); };
-using BoolArg = Arg<BoolTag>;
-
 std::uint32_t to_bitmap(py::handle v, const char* name) {
   return static_cast<std::uint32_t>(to_u64_max(v, name, spp::kBitmapMask));
 }
@@ -41,16 +38,6 @@ std::uint64_t format_with(StrArg method, std::uint32_t bitmap) {
       "method: \"{}\" is not a formatter (\"fast\", \"reference\", \"spread\", \"pdep\")", s));
 }
 
-spp::Access to_spp_access(py::handle v) {
-  if (!py::isinstance<py::str>(v))
-    throw py::type_error(fmt::format("access: expected a str (\"read\", \"write\" or \"exec\"), got {}", type_name(v)));
-  const auto s = v.cast<std::string>();
-  if (s == "read") return spp::Access::Read;
-  if (s == "write") return spp::Access::Write;
-  if (s == "exec" || s == "uexec") return spp::Access::Execute;
-  throw InputError(fmt::format("access: \"{}\" is not an access (\"read\", \"write\", \"exec\")", s));
-}
-
 const char* verdict_name(spp::Verdict v) {
   switch (v) {
     case spp::Verdict::Allowed: return "allowed";
@@ -61,6 +48,18 @@ const char* verdict_name(spp::Verdict v) {
 }
 
 }  // namespace
+
+spp::Access to_spp_access(py::handle v, const char* name) {
+  if (!py::isinstance<py::str>(v))
+    throw py::type_error(
+        fmt::format("{}: expected a str (\"read\", \"write\", \"exec\" or \"uexec\"), got {}", name, type_name(v)));
+  const auto s = v.cast<std::string>();
+  if (s == "read") return spp::Access::Read;
+  if (s == "write") return spp::Access::Write;
+  // SPP distinguishes writes only; a user-mode fetch is an execute like any other.
+  if (s == "exec" || s == "uexec") return spp::Access::Execute;
+  throw InputError(fmt::format("{}: \"{}\" is not an access (\"read\", \"write\", \"exec\", \"uexec\")", name, s));
+}
 
 void bind_spp(py::module_& m) {
   m.attr("SPP_SUBPAGES") = spp::kSubpages;
@@ -94,7 +93,7 @@ void bind_spp(py::module_& m) {
       "spp_check",
       [](StrArg access, IntArg gpa, IntArg vector, BoolArg maps_4k, BoolArg r, BoolArg w, BoolArg x,
          BoolArg spp_bit) {
-        const spp::Access a = to_spp_access(access);
+        const spp::Access a = to_spp_access(access, "access");
         const std::uint64_t g = to_u64(gpa, "gpa");
         const std::uint64_t v = to_u64(vector, "vector");
         const spp::EptLeaf<Concrete> leaf{to_bool(maps_4k, "maps_4k"), to_bool(r, "r"), to_bool(w, "w"),

@@ -23,57 +23,21 @@ using x86::SppSystem;
 namespace spp = x86::spp;
 namespace sppt = x86::sppt;
 
-struct BoolTag { static constexpr auto name = py::detail::const_name("bool"); };
-using BoolArg = Arg<BoolTag>;
-struct EptConfigTag { static constexpr auto name = py::detail::const_name("EptConfig | None"); };
-using EptConfigArg = Arg<EptConfigTag>;
-
 std::unique_ptr<SppSystem> make_system(EptConfigArg config, const py::kwargs& kw) {
-  if (!config.obj.is_none()) {
-    if (kw.size() != 0) throw py::type_error("SppSystem: pass either an EptConfig or config keywords, not both");
-    if (!py::isinstance<EptConfig>(config))
-      throw py::type_error(fmt::format("config: expected an EptConfig, got {}", type_name(config)));
-    return std::make_unique<SppSystem>(config.obj.cast<const EptConfig&>());
-  }
-  py::object cfg = py::type::of<EptConfig>()(**kw);
-  return std::make_unique<SppSystem>(cfg.cast<const EptConfig&>());
+  return std::make_unique<SppSystem>(ept_config_from(config, kw, "SppSystem"));
 }
 
 std::uint32_t to_bitmap(py::handle v) { return static_cast<std::uint32_t>(to_u64_max(v, "bitmap", spp::kBitmapMask)); }
 
-// Letters r, w, x, u ('-' placeholders), each at most once (as Ept.map).
-x86::EptLeafAttrs to_attrs(py::handle v, IntArg memtype, BoolArg ignore_pat, BoolArg suppress_ve) {
-  if (!py::isinstance<py::str>(v))
-    throw py::type_error(fmt::format("perms: expected a str such as \"rwx\" or \"r-x\", got {}", type_name(v)));
-  const auto s = v.cast<std::string>();
+x86::EptLeafAttrs to_attrs(py::handle perms, IntArg memtype, BoolArg ignore_pat, BoolArg suppress_ve) {
+  const EptPerms p = to_ept_perms(perms, "perms");
   x86::EptLeafAttrs a;
-  a.xwr = 0;
-  std::string seen;
-  for (char c : s) {
-    if (c == '-') continue;
-    if (seen.find(c) != std::string::npos || std::string("rwxu").find(c) == std::string::npos)
-      throw InputError(fmt::format(
-          "perms: \"{}\" is not a permission string (letters r, w, x, u = user execute, '-', each at most once)", s));
-    seen += c;
-    if (c == 'r') a.xwr |= 1;
-    if (c == 'w') a.xwr |= 2;
-    if (c == 'x') a.xwr |= 4;
-    if (c == 'u') a.user_exec = true;
-  }
+  a.xwr = p.xwr;
+  a.user_exec = p.user_exec;
   a.memtype = static_cast<unsigned>(to_u64_max(memtype, "memtype", 7));
   a.ignore_pat = to_bool(ignore_pat, "ignore_pat");
   a.suppress_ve = to_bool(suppress_ve, "suppress_ve");
   return a;
-}
-
-spp::Access to_kind(py::handle v) {
-  if (!py::isinstance<py::str>(v))
-    throw py::type_error(fmt::format("access: expected a str (\"read\", \"write\" or \"exec\"), got {}", type_name(v)));
-  const auto s = v.cast<std::string>();
-  if (s == "read") return spp::Access::Read;
-  if (s == "write") return spp::Access::Write;
-  if (s == "exec") return spp::Access::Execute;
-  throw InputError(fmt::format("access: \"{}\" is not an access (\"read\", \"write\", \"exec\")", s));
 }
 
 py::dict access_to_dict(const SppSystem& s, std::uint64_t gpa, const x86::SppAccessResult& r) {
@@ -172,7 +136,7 @@ void bind_spp_system(py::module_& m) {
       "access",
       [](SppSystem& s, IntArg gpa, StrArg access, BoolArg handle_miss) {
         const std::uint64_t g = to_u64(gpa, "gpa");
-        const spp::Access k = to_kind(access);
+        const spp::Access k = to_spp_access(access, "access");
         return access_to_dict(s, g, s.access(g, k, to_bool(handle_miss, "handle_miss")));
       },
       py::arg("gpa"), py::arg("access"), py::arg("handle_miss") = true,
