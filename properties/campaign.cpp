@@ -19,6 +19,7 @@
 #include "model/core/errors.hpp"
 #include "properties/arm64/stage2_gen.hpp"
 #include "properties/x86/ept_gen.hpp"
+#include "properties/x86/sppt_gen.hpp"
 #include "properties/campaign_fork.hpp"
 #include "properties/campaign_worker.hpp"
 #include "properties/corpus.hpp"
@@ -51,6 +52,13 @@ const std::vector<GeneratedProperty>& generated_properties() {
        "entries; every table reachable once and nothing leaks; flush before return; errors leave the tables "
        "unchanged",
        [](const CampaignOptions& o) { return eptgen::gen_case(o.max_ops); }},
+      {"x86.sppt", "sppt-ops-refine-spec",
+       "after every random op (map with deferred SPP, unmap, set_subpages eager/lazy over several GFNs of one "
+       "L2E, get, remove, invalidate_l2e, write/read/exec of random sub-pages): every sub-page's effective write "
+       "permission (miss handler included) equals the last bitmap set, other GFNs follow EPT W, reads/executes "
+       "never denied by SPP; no reserved bit in the SPPT; no SPPT/EPT page leaks; a flush after every "
+       "permission reduction; errors change nothing",
+       [](const CampaignOptions& o) { return spptgen::gen_case(o.max_ops); }},
   };
   return all;
 }

@@ -101,13 +101,16 @@ int SppSystem::rebuild_region_locked(std::uint64_t gpa) {
 }
 
 int SppSystem::build_vector(std::uint64_t gfn) {
-  std::uint64_t pa = 0;
-  const std::uint64_t l2e = sppt_.l2e(gfn, &pa);
-  if (pa && !sppt::is_valid(C, l2e) && sppt::next_table(C, sppt_.maxphyaddr(), l2e)) {
-    // Re-validating this L2E would expose every vector under it, and a lazy
-    // update may have left some stale: rebuild the region as the miss
-    // handler does (our reading; the seed's setup_structure re-validates
-    // only, and its callers are the miss handler and the fault path).
+  const std::uint64_t l2e = sppt_.l2e(gfn);
+  if (!sppt::is_valid(C, l2e)) {
+    // The L2E is absent or invalidated: making it valid exposes every vector
+    // under it, and a leaf has no present bit (v7 change log), so a GFN of
+    // the region set lazily meanwhile would be read as its stale (or zero)
+    // vector instead of missing. Build the whole region, as the miss handler
+    // does (our reading; the seed's setup_structure writes one vector, and
+    // its callers are the miss handler and the fault path). A campaign found
+    // the one-vector version wrong: lazy set of GFN g with no L2E yet, then an
+    // eager set of g + 1 left g's vector 0 behind a valid L2E.
     return handle_miss(gfn * kPage);
   }
   return sppt_.setup_structure(gfn, bitmaps_.at(gfn));

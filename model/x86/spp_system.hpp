@@ -16,9 +16,9 @@
 //    "Flushed EPT rmap to remove existing mappings of the target gfns": KVM
 //    zaps and re-faults at 4K; split gives the same 4K translation at once).
 //  - Eager set writes the vector (setup_structure). If the covering L2E is
-//    invalidated, re-validating it would expose the other vectors under it,
-//    which a lazy update may have left stale: an eager set then rebuilds the
-//    whole 2 MiB region, as the miss handler does.
+//    not valid (absent or invalidated), making it valid would expose every
+//    vector under it, which a lazy update may have left stale or unwritten:
+//    an eager set then builds the whole 2 MiB region, as the miss handler does.
 //  - Lazy set invalidates the covering L2E; the next write that consults
 //    SPP misses and the miss handler rebuilds every protected GFN of the
 //    2 MiB region (v7 change log "Configured all available protected pages
