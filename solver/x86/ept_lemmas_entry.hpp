@@ -40,7 +40,7 @@ template <class L> Claim leaf_round_trip(z3::context& c) {
   AttrVars av = attr_vars(d);
   const auto& a = av.a;
   z3::expr pa = d.var("pa"), gpa = d.var("gpa");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned n = x86::kMinMaxPhyAddr; n <= x86::kMaxMaxPhyAddr; ++n) {
     for (bool mbec : {false, true}) {
       const EptConfig cfg = config(n, mbec);
@@ -75,7 +75,7 @@ template <class L> Claim encoders_set_no_reserved_bit(z3::context& c) {
   Symbolic d(c);
   AttrVars av = attr_vars(d);
   z3::expr pa = d.var("pa");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned n = x86::kMinMaxPhyAddr; n <= x86::kMaxMaxPhyAddr; ++n) {
     for (bool gb : {true, false}) {
       const EptConfig cfg = config(n, /*mbec=*/true, true, gb);
@@ -103,7 +103,7 @@ template <class L> Claim encoders_set_no_reserved_bit(z3::context& c) {
 template <class L> Claim table_round_trip(z3::context& c) {
   Symbolic d(c);
   z3::expr pa = d.var("table"), xwr = d.var("xwr"), ux = d.var("ux");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned n = x86::kMinMaxPhyAddr; n <= x86::kMaxMaxPhyAddr; ++n) {
     for (bool mbec : {false, true}) {
       using namespace spec;
@@ -125,7 +125,7 @@ template <class L> Claim table_round_trip(z3::context& c) {
 template <class L> Claim present_iff_rwx(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (bool mbec : {false, true})
     cases.add(L::is_present(d, config(46, mbec), pte) == spec::present(d, mbec, pte), {{"mbec", mbec}});
   return cases.claim({{"pte", pte}});
@@ -139,7 +139,7 @@ template <class L> Claim xwr_classification(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte");
   const std::uint64_t kNotPresent = 100;  // outside the Misconfig codes
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (bool exec_only : {true, false}) {
     for (bool mbec : {false, true}) {
       const EptConfig cfg = config(46, mbec, exec_only);
@@ -175,7 +175,7 @@ template <class L> Claim xwr_classification(z3::context& c) {
 template <class L> Claim classification_total(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned n : {36u, 46u, 52u}) {
     for (bool xo : {true, false}) {
       for (bool mbec : {false, true}) {
@@ -212,7 +212,7 @@ template <class L> Claim classification_total(z3::context& c) {
 template <class L> Claim reserved_masks_match_sdm(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned n = x86::kMinMaxPhyAddr; n <= x86::kMaxMaxPhyAddr; ++n) {
     for (bool gb : {true, false}) {
       const EptConfig cfg = config(n, false, true, gb);
@@ -232,7 +232,7 @@ template <class L> Claim reserved_masks_match_sdm(z3::context& c) {
 template <class L> Claim memtype_misconfigures_leaf_only(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte");
-  CaseSplit cases;
+  SelectedCases cases(d);
   const EptConfig cfg = config(46);
   for (unsigned level = 1; level <= 5; ++level) {
     using namespace spec;
@@ -251,7 +251,7 @@ template <class L> Claim memtype_misconfigures_leaf_only(z3::context& c) {
 template <class L> Claim leaf_hpa_ignores_attributes(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte"), other = d.var("other"), gpa = d.var("gpa");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned n = x86::kMinMaxPhyAddr; n <= x86::kMaxMaxPhyAddr; ++n) {
     const EptConfig cfg = config(n, true);
     for (unsigned level = 1; level <= 3; ++level) {

@@ -36,7 +36,7 @@ constexpr unsigned required_bit(Access a, bool mbec) {
 template <class L> Claim access_allowed_iff_required_bit(z3::context& c) {
   Symbolic d(c);
   z3::expr perms = d.var("perms");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (bool mbec : {false, true})
     for (Access a : kAccesses)
       cases.add(L::access_allowed(d, config(46, mbec), perms, a) == spec::bit_of(perms, required_bit(a, mbec)),
@@ -51,7 +51,7 @@ template <class L> Claim access_allowed_iff_required_bit(z3::context& c) {
 template <class L> Claim exit_qualification_bits(z3::context& c) {
   Symbolic d(c);
   z3::expr e1 = d.var("entry_hi"), e2 = d.var("entry_lo");
-  CaseSplit cases;
+  SelectedCases cases(d);
   using spec::bit_of;
   for (bool mbec : {false, true}) {
     const EptConfig cfg = config(46, mbec);
@@ -81,7 +81,7 @@ template <class L> Claim exit_qualification_bits(z3::context& c) {
 template <class L> Claim ad_update_sets_only_a_d(z3::context& c) {
   Symbolic d(c);
   z3::expr pte = d.var("pte");
-  CaseSplit cases;
+  SelectedCases cases(d);
   using spec::bit_of;
   for (bool ad : {false, true}) {
     const EptConfig cfg = config(46, false, true, true, 4, ad);
@@ -104,7 +104,7 @@ template <class L> Claim ad_update_sets_only_a_d(z3::context& c) {
 template <class L> Claim indices_partition_gpa(z3::context& c) {
   Symbolic d(c);
   z3::expr gpa = d.var("gpa");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for (unsigned levels : {4u, 5u}) {
     z3::expr rebuilt = gpa & d.lit(0xFFF);
     z3::expr in_range = d.blit(true);
@@ -126,7 +126,7 @@ template <class L> Claim walk_step_reads_selected_entry(z3::context& c) {
   Symbolic d(c);
   z3::expr base = d.var("table"), gpa = d.var("gpa"), gpa2 = d.var("gpa2"), k = d.var("k"), v = d.var("v");
   SymMem mem(c, "mem");
-  CaseSplit cases;
+  CaseSplit cases;  // one obligation per level: arrays solve faster apart
   for (unsigned level = 1; level <= 5; ++level) {
     auto index = [&](const z3::expr& a) { return d.lshr(a, spec::kShift[level]) & d.lit(511); };
     z3::expr pre = d.aligned(base, 4096) && d.ult(base, d.lit(bit(52)));
@@ -159,7 +159,7 @@ inline Labels eptp_labels(const EptConfig& cfg) {
 template <class L> Claim eptp_round_trip(z3::context& c) {
   Symbolic d(c);
   z3::expr root = d.var("root"), mt = d.var("memtype");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for_each_eptp_config([&](const EptConfig& cfg) {
     using namespace spec;
     z3::expr pre = d.aligned(root, 4096) && d.ult(root, d.lit(bit(cfg.maxphyaddr))) &&
@@ -180,7 +180,7 @@ template <class L> Claim eptp_round_trip(z3::context& c) {
 template <class L> Claim eptp_valid_matches_sdm(z3::context& c) {
   Symbolic d(c);
   z3::expr p = d.var("eptp");
-  CaseSplit cases;
+  SelectedCases cases(d);
   for_each_eptp_config([&](const EptConfig& cfg) {
     using namespace spec;
     z3::expr mt = p.extract(2, 0);
