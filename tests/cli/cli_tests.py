@@ -271,6 +271,31 @@ def test_decode_json():
         raise Failure(f"unexpected problems: {doc['problems']}")
 
 
+@test
+def test_decode_sppt_leaf():
+    # A leaf vector with bit 1 (odd: reserved) set; sub-pages 0 and 1 writable.
+    code, out, err = run("decode", "x86.sppt", "0x7", "--level", "1")
+    expect_code(code, 0, out, err)
+    expect_in(out, "leaf vector", "sub-page 0", "bytes 0x000-0x07f: writable", "sub-page 31",
+              "write-protected", "reserved bit 1 set")
+
+
+@test
+def test_decode_sppt_nonleaf():
+    code, out, err = run("decode", "x86.sppt", "0x100001001", "--level", "3")
+    expect_code(code, 0, out, err)
+    expect_in(out, "L3E -> next-level SPPT table at 0x100001000", "valid", "next table", "problems: none")
+    code, out, err = run("decode", "x86.sppt", hex(0x100001003 | (1 << 50)), "--level", "3")
+    expect_code(code, 0, out, err)
+    expect_in(out, "reserved bit 1 set", "reserved bit 50 set")
+
+
+@test
+def test_decode_sppt_bad_level():
+    code, out, err = run("decode", "x86.sppt", "0x1", "--level", "5")
+    expect_code(code, 2, out, err)
+
+
 # ---- list ----
 
 @test
