@@ -296,6 +296,29 @@ def test_decode_sppt_bad_level():
     expect_code(code, 2, out, err)
 
 
+@test
+def test_decode_ept_table_entry():
+    code, out, err = run("decode", "x86.ept", "0x100003007", "--level", "2")
+    expect_code(code, 0, out, err)
+    expect_in(out, "PDE -> next-level table at 0x100003000", "rwx", "problems: none")
+
+
+@test
+def test_decode_ept_reserved_bits():
+    # A PDE table link with bit 3 (6:3 reserved in a non-leaf PDE) and bit 50
+    # (beyond MAXPHYADDR 46) set: each reserved bit is named.
+    code, out, err = run("decode", "x86.ept", hex(0x10000300F | (1 << 50)), "--level", "2")
+    expect_code(code, 0, out, err)
+    expect_in(out, "reserved bit 3 set", "reserved bit 50 set")
+
+
+@test
+def test_decode_ept_bad_config():
+    code, out, err = run("decode", "x86.ept", "0x7", "--level", "1", "--config", '{"levels": 6}')
+    expect_code(code, 2, out, err)
+    expect_in(err, "config.levels")
+
+
 # ---- list ----
 
 @test
