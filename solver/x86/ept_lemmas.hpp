@@ -40,6 +40,11 @@ template <class L = EptLogic> std::vector<Lemma> ept_lemmas() {
       "make_leaf (each leaf level) and make_table (levels 2..5) set no reserved bit, by reserved_bits and by the "
       "SDM masks, and a table entry is never a leaf.",
       [](z3::context& c) { return encoders_set_no_reserved_bit<L>(c); });
+  add("ept-encoded-entries-not-misconfigured",
+      "For every MAXPHYADDR 36..52, execute-only support and MBEC off/on, and ANY address: make_leaf (levels "
+      "1..3) and make_table (levels 2..5) with XWR 001/011/101/111 (or 100 with execute-only support) and a "
+      "memory type other than 2, 3, 7 give present entries that are not misconfigured.",
+      [](z3::context& c) { return encoded_entries_not_misconfigured<L>(c); });
   add("ept-table-round-trip",
       "For every MAXPHYADDR 36..52 and MBEC off/on, make_table of a 4 KiB-aligned address below 2^MAXPHYADDR "
       "gives the address back through table_addr and bits 51:12, XWR in 2:0, user-X in 10 (MBEC only), and "

@@ -98,6 +98,41 @@ template <class L> Claim encoders_set_no_reserved_bit(z3::context& c) {
   return cases.claim(rep);
 }
 
+// (2, 4, 6) What KVM writes is never misconfigured: with permissions the SDM
+// table allows (XWR 001/011/101/111, and 100 with execute-only support) and
+// a memory type other than 2/3/7, make_leaf (levels 1..3) and make_table
+// (levels 2..5) give present entries that break no rule, for ANY address.
+template <class L> Claim encoded_entries_not_misconfigured(z3::context& c) {
+  Symbolic d(c);
+  AttrVars av = attr_vars(d);
+  const auto& a = av.a;
+  z3::expr pa = d.var("pa");
+  SelectedCases cases(d);
+  for (unsigned n = x86::kMinMaxPhyAddr; n <= x86::kMaxMaxPhyAddr; ++n) {
+    for (bool xo : {true, false}) {
+      for (bool mbec : {false, true}) {
+        const EptConfig cfg = config(n, mbec, xo);
+        z3::expr xwr_ok = a.xwr == d.lit(1) || a.xwr == d.lit(3) || a.xwr == d.lit(5) || a.xwr == d.lit(7) ||
+                          (d.blit(xo) && a.xwr == d.lit(4));
+        z3::expr mt_ok = a.memtype == d.lit(0) || a.memtype == d.lit(1) || a.memtype == d.lit(4) ||
+                         a.memtype == d.lit(5) || a.memtype == d.lit(6);
+        z3::expr holds = d.blit(true);
+        auto clean = [&](const z3::expr& pte, unsigned level) {
+          return L::is_present(d, cfg, pte) && !L::is_misconfigured(d, cfg, pte, level) &&
+                 L::misconfig(d, cfg, pte, level) == d.lit(spec::kNone);
+        };
+        for (unsigned level = 1; level <= 3; ++level) holds = holds && clean(L::make_leaf(d, cfg, level, pa, a), level);
+        z3::expr tbl = L::make_table(d, cfg, pa, a.xwr, a.ux);
+        for (unsigned level = 2; level <= 5; ++level) holds = holds && clean(tbl, level);
+        cases.add(d.implies(av.in_range && xwr_ok && mt_ok, holds), {{"maxphyaddr", n}, {"exec_only", xo}, {"mbec", mbec}});
+      }
+    }
+  }
+  std::vector<Reported> rep = av.report;
+  rep.push_back({"pa", pa});
+  return cases.claim(rep);
+}
+
 // (2) make_table round-trips: the next-table address, the permissions, and
 // nothing else set (bits 9:3, 11, 63:52 clear).
 template <class L> Claim table_round_trip(z3::context& c) {

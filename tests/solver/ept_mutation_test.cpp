@@ -198,6 +198,7 @@ std::vector<Mutation> mutations() {
       mut<IndexLevel3Bit29>("index-level-3-bit-29", "ept-walk-step-reads-selected-entry"),
       mut<EntryAddress4Byte>("entry-address-4-byte", "ept-walk-step-reads-selected-entry"),
       mut<MakeLeafNoMaxPhyAddrMask>("make-leaf-no-maxphyaddr-mask", "ept-encoders-set-no-reserved-bit"),
+      mut<MakeLeafNoMaxPhyAddrMask>("make-leaf-no-maxphyaddr-mask", "ept-encoded-entries-not-misconfigured"),
       mut<MakeLeafDropsSpp>("make-leaf-drops-spp", "ept-leaf-round-trip"),
       mut<TableAddr48>("table-addr-48", "ept-table-round-trip"),
       mut<PdeAlwaysLeaf>("pde-always-leaf", "ept-encoders-set-no-reserved-bit"),
