@@ -33,10 +33,11 @@ std::string bits(const DecodedField& f) {
 int run(const DecodeArgs& a) {
   const props::Driver& d = require_driver(a.format, "decode: FORMAT");
   const std::uint64_t value = props::parse_u64(a.value, "decode: VALUE");
-  // No format has more than five levels (0..4); anything else is a typo. The
-  // driver rejects levels its own format does not have.
-  if (a.level < -1 || a.level > 4)
-    throw InputError(fmt::format("--level: {} is not a table level (0..4, or -1 = unknown)", a.level));
+  // No format has more than six levels (arm64 0..3 or -1 with LPA2, x86 1..5);
+  // anything else is a typo. The driver rejects levels its own format does
+  // not have (x86.ept: 1..5, arm64.stage2: 0..3).
+  if (a.level < -1 || a.level > 5)
+    throw InputError(fmt::format("--level: {} is not a table level (0..5, or -1 = unknown)", a.level));
   const Json config = a.config.empty() ? default_config(d) : parse_config_arg(d, a.config, "--config");
   if (!d.decode) throw InputError("decode: format " + d.id + " has no decoder yet");
   const DecodedEntry e = d.decode(config, value, a.level);

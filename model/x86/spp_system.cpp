@@ -111,12 +111,18 @@ int SppSystem::build_vector(std::uint64_t gfn) {
     // its callers are the miss handler and the fault path). A campaign found
     // the one-vector version wrong: lazy set of GFN g with no L2E yet, then an
     // eager set of g + 1 left g's vector 0 behind a valid L2E.
-    return handle_miss(gfn * kPage);
+    return rebuild_region(gfn * kPage);
   }
   return sppt_.setup_structure(gfn, bitmaps_.at(gfn));
 }
 
 int SppSystem::handle_miss(std::uint64_t gpa) {
+  const int r = rebuild_region(gpa);
+  if (r == 0) ++handler_runs_;
+  return r;
+}
+
+int SppSystem::rebuild_region(std::uint64_t gpa) {
   PhysMem& m = sppt_.mem();
   m.begin();
   int r;
@@ -132,7 +138,6 @@ int SppSystem::handle_miss(std::uint64_t gpa) {
   }
   sppt_.flush();
   m.commit();
-  ++handler_runs_;
   return 0;
 }
 

@@ -109,6 +109,9 @@ class SppSystem {
   int protect_gfn(std::uint64_t gfn);
   // The vector of gfn written (the whole region when its L2E is invalidated).
   int build_vector(std::uint64_t gfn);
+  // What handle_miss does, without counting a handler run (an eager set that
+  // re-validates an L2E is not a miss exit).
+  int rebuild_region(std::uint64_t gpa);
   int rebuild_region_locked(std::uint64_t gpa);
 
   EptMmu ept_;
