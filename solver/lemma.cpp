@@ -4,9 +4,52 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
+#include <thread>
 
 namespace ptspec::solver {
+
+namespace {
+
+// Z3's "timeout" parameter is a one-shot timer that sets the context's cancel
+// flag. When it fires before the solver is far enough into check() (a 1 ms
+// budget on a loaded machine), check() resets the flag and then runs without
+// any limit: we saw a 1 ms factoring claim run for minutes. This watchdog
+// interrupts the context (Z3_interrupt, safe from another thread) once the
+// budget plus a grace period is spent, and again every 20 ms until check()
+// returns, so a lost interrupt only delays the timeout.
+class Watchdog {
+ public:
+  Watchdog(z3::context& ctx, unsigned budget_ms)
+      : thread_([this, &ctx, budget_ms] {
+          std::unique_lock<std::mutex> lock(mu_);
+          if (cv_.wait_for(lock, std::chrono::milliseconds(budget_ms) + std::chrono::milliseconds(50),
+                           [this] { return done_; }))
+            return;
+          do ctx.interrupt();
+          while (!cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return done_; }));
+        }) {}
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+}  // namespace
 
 std::string_view outcome_name(Outcome o) {
   switch (o) {
@@ -128,7 +171,12 @@ LemmaResult run_lemma(const Lemma& lemma, unsigned timeout_ms_override) {
       s.set(p);
       s.add(!ob.holds);
       bool decided = false;
-      switch (s.check()) {
+      z3::check_result verdict;
+      {
+        Watchdog watchdog(ctx, budget);
+        verdict = s.check();
+      }
+      switch (verdict) {
         case z3::unsat:
           ++r.obligations_proved;
           break;
