@@ -6,6 +6,7 @@
 
 #include "model/arm64/stage2.hpp"
 #include "model/x86/ept_geometry.hpp"
+#include "model/x86/ept_perms.hpp"
 #include "model/x86/ept_walk.hpp"
 #include "model/x86/spp_check.hpp"
 #include "convert.hpp"
@@ -39,14 +40,9 @@ x86::EptAccess to_ept_access(pybind11::handle v, const char* name);
 x86::spp::Access to_spp_access(pybind11::handle v, const char* name);
 // A Python bool (TypeError for anything else, naming the argument).
 bool to_bool(pybind11::handle v, const char* name);
-// Leaf permissions as letters r, w, x, u (user execute, MBEC) and '-', each at most once.
-struct EptPerms {
-  std::uint64_t xwr = 0;
-  bool user_exec = false;
-};
-EptPerms to_ept_perms(pybind11::handle v, const char* name);
-// "rwx" plus "u" under MBEC, '-' for a missing permission, from entry bits 2:0 and 10.
-std::string ept_perm_string(const x86::EptConfig& c, std::uint64_t bits);
+// Leaf permissions as letters r, w, x, u (user execute, MBEC) and '-', each at
+// most once (x86::parse_ept_perms; TypeError for a non-str).
+x86::EptPerms to_ept_perms(pybind11::handle v, const char* name);
 // EptWalkResult as a dict (see _core.pyi EptWalk).
 pybind11::dict ept_walk_to_dict(const x86::EptConfig& cfg, const x86::EptWalkResult& r);
 pybind11::dict ept_config_to_dict(const x86::EptConfig& c);

@@ -85,34 +85,10 @@ const char* outcome_key(x86::EptOutcome o) {
 
 }  // namespace
 
-std::string ept_perm_string(const EptConfig& c, std::uint64_t bits) {
-  std::string s;
-  s += (bits & ept::kR.mask()) ? 'r' : '-';
-  s += (bits & ept::kW.mask()) ? 'w' : '-';
-  s += (bits & ept::kX.mask()) ? 'x' : '-';
-  if (c.mbec) s += (bits & ept::kUserExec.mask()) ? 'u' : '-';
-  return s;
-}
-
-EptPerms to_ept_perms(py::handle v, const char* name) {
+x86::EptPerms to_ept_perms(py::handle v, const char* name) {
   if (!py::isinstance<py::str>(v))
     throw py::type_error(fmt::format("{}: expected a str such as \"rwx\" or \"r-x\", got {}", name, type_name(v)));
-  const auto s = v.cast<std::string>();
-  EptPerms p;
-  std::string seen;
-  for (char c : s) {
-    if (c == '-') continue;
-    if (seen.find(c) != std::string::npos || std::string("rwxu").find(c) == std::string::npos)
-      throw InputError(fmt::format(
-          "{}: \"{}\" is not a permission string (letters r, w, x, u = user execute, '-', each at most once)", name,
-          s));
-    seen += c;
-    if (c == 'r') p.xwr |= ept::kR.mask();
-    if (c == 'w') p.xwr |= ept::kW.mask();
-    if (c == 'x') p.xwr |= ept::kX.mask();
-    if (c == 'u') p.user_exec = true;
-  }
-  return p;
+  return x86::parse_ept_perms(v.cast<std::string>(), name);
 }
 
 EptConfig ept_config_from(const EptConfigArg& config, const py::kwargs& kw, const char* cls) {
@@ -167,7 +143,7 @@ py::dict ept_walk_to_dict(const EptConfig& cfg, const x86::EptWalkResult& r) {
   d["level"] = r.level;
   d["entry"] = r.entry;
   d["entry_pa"] = r.entry_pa;
-  d["perms"] = ept_perm_string(cfg, r.perms);
+  d["perms"] = x86::ept_perms_string(cfg, r.perms);
   d["hpa"] = ok ? py::object(py::int_(r.hpa)) : py::object(py::none());
   d["size"] = ok ? py::object(py::int_(r.size)) : py::object(py::none());
   d["memtype"] = r.memtype;

@@ -50,7 +50,7 @@ void set_memcache(EptMmu& e, PagesArg pages) {
 
 py::dict attrs_to_dict(const EptConfig& c, const x86::EptLeafAttrs& a) {
   py::dict d;
-  d["perms"] = ept_perm_string(c, a.xwr | (a.user_exec ? ept::kUserExec.mask() : 0));
+  d["perms"] = x86::ept_perms_string(c, a.xwr | (a.user_exec ? ept::kUserExec.mask() : 0));
   d["memtype"] = a.memtype;
   d["ignore_pat"] = a.ignore_pat;
   d["spp"] = a.spp;
@@ -106,7 +106,7 @@ void bind_ept_mmu(py::module_& m) {
       "map",
       [](EptMmu& e, IntArg gpa, IntArg size, IntArg hpa, StrArg perms, IntArg memtype, BoolArg ignore_pat,
          BoolArg spp, BoolArg suppress_ve, IntArg max_level) {
-        const EptPerms p = to_ept_perms(perms, "perms");
+        const x86::EptPerms p = to_ept_perms(perms, "perms");
         x86::EptLeafAttrs a;
         a.xwr = p.xwr;
         a.user_exec = p.user_exec;
@@ -129,7 +129,7 @@ void bind_ept_mmu(py::module_& m) {
   cls.def(
       "protect",
       [](EptMmu& e, IntArg gpa, IntArg size, StrArg perms) {
-        const EptPerms p = to_ept_perms(perms, "perms");
+        const x86::EptPerms p = to_ept_perms(perms, "perms");
         return e.protect(to_u64(gpa, "gpa"), to_u64(size, "size"), p.xwr, p.user_exec);
       },
       py::arg("gpa"), py::arg("size"), py::arg("perms"),

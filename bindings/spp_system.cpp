@@ -30,7 +30,7 @@ std::unique_ptr<SppSystem> make_system(EptConfigArg config, const py::kwargs& kw
 std::uint32_t to_bitmap(py::handle v) { return static_cast<std::uint32_t>(to_u64_max(v, "bitmap", spp::kBitmapMask)); }
 
 x86::EptLeafAttrs to_attrs(py::handle perms, IntArg memtype, BoolArg ignore_pat, BoolArg suppress_ve) {
-  const EptPerms p = to_ept_perms(perms, "perms");
+  const x86::EptPerms p = to_ept_perms(perms, "perms");
   x86::EptLeafAttrs a;
   a.xwr = p.xwr;
   a.user_exec = p.user_exec;

@@ -27,8 +27,10 @@ std::vector<OpSpec> ept_ops() {
   // (GPA space, MAXPHYADDR, alignment, legal XWR) is the model's errno.
   const ArgSpec addr{"addr", ArgType::U64, true, 0, kMax, "guest-physical address"};
   const ArgSpec size{"size", ArgType::U64, true, 0, kMax, "bytes"};
-  const ArgSpec xwr{"xwr", ArgType::Int, false, 0, 7, "permissions, bits 2:0 (X<<2 | W<<1 | R; default 7)"};
-  const ArgSpec ux{"user_exec", ArgType::Bool, false, 0, 0, "bit 10, user-mode execute (MBEC only)"};
+  // Permissions as letters (model/x86/ept_perms.hpp), the spelling the
+  // traces and the Python bindings use; "u" = bit 10, user-mode execute.
+  const ArgSpec prot{"prot", ArgType::String, false, 0, 0,
+                     "EPT permissions: letters r, w, x, u (user execute, MBEC) or -, e.g. \"r-x\" (default \"rwx\")"};
   const ArgSpec block_level{"level", ArgType::Int, true, 0, 7, "leaf level: 2 (2M) or 3 (1G)"};
   const ArgSpec access{"access", ArgType::String, false, 0, 0, "access type (default read)",
                        {"read", "write", "exec_supervisor", "exec_user"}};
@@ -51,7 +53,7 @@ std::vector<OpSpec> ept_ops() {
       }};
   return {
       {"map",
-       {addr, size, {"hpa", ArgType::U64, true, 0, kMax, "host-physical address of addr"}, xwr, ux,
+       {addr, size, {"hpa", ArgType::U64, true, 0, kMax, "host-physical address of addr"}, prot,
         {"memtype", ArgType::Int, false, 0, 7, "EPT memory type bits 5:3 (default 6 = WB)"},
         {"ignore_pat", ArgType::Bool, false, 0, 0, "bit 6"},
         {"spp", ArgType::Bool, false, 0, 0, "bit 61 (forces 4K leaves)"},
@@ -59,7 +61,7 @@ std::vector<OpSpec> ept_ops() {
         {"max_level", ArgType::Int, false, 0, 7, "largest leaf level (1..3, default 3)"}},
        "kvm_tdp_mmu_map over a range: the largest leaves alignment allows; splits a huge page mapped into"},
       {"unmap", {addr, size}, "zap the leaves of a range; tables left empty are freed"},
-      {"protect", {addr, size, {"xwr", ArgType::Int, true, 0, 7, "new permissions, bits 2:0"}, ux},
+      {"protect", {addr, size, {"prot", ArgType::String, true, 0, 0, "new permissions, letters r, w, x, u or -"}},
        "set the permissions of the leaves in a range (splitting a partly covered huge page)"},
       {"split", {addr, block_level}, "huge page at level -> table of 512 leaves"},
       {"collapse", {addr, block_level}, "recover a huge page from a full, contiguous, uniform table"},

@@ -7,6 +7,10 @@
 #include <rapidcheck.h>
 
 #include <array>
+#include <string>
+
+#include "model/x86/ept_entry.hpp"
+#include "model/x86/ept_perms.hpp"
 
 namespace ptspec::props::eptgen {
 
@@ -21,6 +25,13 @@ constexpr std::uint64_t kPhys = 4 * G1;
 // A 4K-leaf map is cut after this many pages (a 1G range of 4K leaves would
 // be 262144 entries); 512 lets a whole 2M table be built for collapse.
 constexpr std::uint64_t kMaxSmallPages = 512;
+
+// A case's "prot" for XWR bits and user-execute: "r-x", "--xu", "-" ...
+std::string prot_letters(unsigned xwr, bool ux) {
+  x86::EptConfig c;
+  c.mbec = ux;  // only to get the fourth letter when it is set
+  return x86::ept_perms_string(c, xwr | (ux ? x86::ept::kUserExec.mask() : 0));
+}
 
 rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
 
@@ -113,8 +124,7 @@ Json op_json(const Config& cfg, const OpPlan& p) {
   switch (kind) {
     case Kind::Map: {
       Json j{{"op", "map"}, {"addr", hex(addr)}, {"size", hex(size)}, {"hpa", hex(hpa)}};
-      if (xwr != 7) j["xwr"] = xwr;
-      if (ux) j["user_exec"] = true;
+      if (xwr != 7 || ux) j["prot"] = prot_letters(xwr, ux);
       if (p.extra == 1) j["memtype"] = 0;  // UC
       if (p.extra == 2) j["ignore_pat"] = true;
       if (p.extra == 3) j["suppress_ve"] = true;
@@ -124,9 +134,7 @@ Json op_json(const Config& cfg, const OpPlan& p) {
     }
     case Kind::Unmap: return Json{{"op", "unmap"}, {"addr", hex(addr)}, {"size", hex(size)}};
     case Kind::Protect: {
-      Json j{{"op", "protect"}, {"addr", hex(addr)}, {"size", hex(size)}, {"xwr", xwr}};
-      if (ux) j["user_exec"] = true;
-      return j;
+      return Json{{"op", "protect"}, {"addr", hex(addr)}, {"size", hex(size)}, {"prot", prot_letters(xwr, ux)}};
     }
     case Kind::Split:
     case Kind::Collapse:

@@ -9,6 +9,7 @@
 
 #include "model/core/errors.hpp"
 #include "model/x86/ept_decode.hpp"
+#include "model/x86/ept_perms.hpp"
 
 namespace ptspec::props {
 
@@ -55,17 +56,11 @@ const char* outcome_key(x86::EptOutcome o) {
 }
 
 // "rwx" (and a fourth letter "u" for user-execute under MBEC), '-' for a bit clear.
-std::string perms_str(const x86::EptConfig& cfg, std::uint64_t perms) {
-  std::string s = {(perms & ept::kR.mask()) ? 'r' : '-', (perms & ept::kW.mask()) ? 'w' : '-',
-                   (perms & ept::kX.mask()) ? 'x' : '-'};
-  if (cfg.mbec) s += (perms & ept::kUserExec.mask()) ? 'u' : '-';
-  return s;
-}
-
 x86::EptLeafAttrs attrs_arg(const Op& op) {
   x86::EptLeafAttrs a;
-  a.xwr = arg_u64(op, "xwr", 7);
-  a.user_exec = arg_bool(op, "user_exec");
+  const x86::EptPerms p = x86::parse_ept_perms(arg_string(op, "prot", "rwx"), fmt::format("ops[{}].prot", op.index));
+  a.xwr = p.xwr;
+  a.user_exec = p.user_exec;
   a.memtype = static_cast<unsigned>(arg_u64(op, "memtype", 6));
   a.ignore_pat = arg_bool(op, "ignore_pat");
   a.spp = arg_bool(op, "spp");
@@ -81,7 +76,7 @@ std::string ept_entry_brief(const x86::EptConfig& cfg, std::uint64_t pte, unsign
   static const char* kSize[] = {"", "4K", "2M", "1G"};
   const auto a = x86::leaf_attrs_of(cfg, pte);
   return fmt::format("L{} {} -> {:#x} {} mt{}{}{}{}{}", level, level <= 3 ? kSize[level] : "?",
-                     pte & ept::leaf_addr_field(cfg, level).mask(), perms_str(cfg, ept::perms_of(C, cfg, pte)),
+                     pte & ept::leaf_addr_field(cfg, level).mask(), x86::ept_perms_string(cfg, ept::perms_of(C, cfg, pte)),
                      a.memtype, (pte & ept::kAccessed.mask()) ? " A" : "", (pte & ept::kDirty.mask()) ? " D" : "",
                      a.spp ? " SPP" : "", a.suppress_ve ? " SVE" : "");
 }
@@ -181,10 +176,9 @@ EptSession::Outcome EptSession::run_kvm(const Op& op) {
     o.model_ret = mmu_.unmap(gpa, o.size);
     o.spec_ret = enomem() ? kEnomem : spec_.unmap(gpa, o.size);
   } else if (n == "protect") {
-    const std::uint64_t xwr = arg_u64(op, "xwr");
-    const bool ux = arg_bool(op, "user_exec");
-    o.model_ret = mmu_.protect(gpa, o.size, xwr, ux);
-    o.spec_ret = enomem() ? kEnomem : spec_.protect(gpa, o.size, xwr, ux);
+    const x86::EptPerms p = x86::parse_ept_perms(arg_string(op, "prot"), fmt::format("ops[{}].prot", op.index));
+    o.model_ret = mmu_.protect(gpa, o.size, p.xwr, p.user_exec);
+    o.spec_ret = enomem() ? kEnomem : spec_.protect(gpa, o.size, p.xwr, p.user_exec);
   } else if (n == "split" || n == "collapse") {
     const auto level = static_cast<unsigned>(arg_u64(op, "level"));
     o.size = x86::EptConfig::entry_size(level < 1 || level > 3 ? 1 : level);
@@ -280,8 +274,8 @@ void EptSession::expect_walk(const Op& op, StepReport& rep) const {
     bad.push_back(fmt::format("hpa {:#x} expected, walk gives {:#x}", num("hpa"), w.hpa));
   if (r.contains("level") && num("level") != w.level)
     bad.push_back(fmt::format("level {} expected, walk gives {}", num("level"), w.level));
-  if (r.contains("perms") && str("perms") != perms_str(cfg, w.perms))
-    bad.push_back(fmt::format("perms {} expected, walk gives {}", str("perms"), perms_str(cfg, w.perms)));
+  if (r.contains("perms") && str("perms") != x86::ept_perms_string(cfg, w.perms))
+    bad.push_back(fmt::format("perms {} expected, walk gives {}", str("perms"), x86::ept_perms_string(cfg, w.perms)));
   if (r.contains("memtype") && num("memtype") != w.memtype)
     bad.push_back(fmt::format("memtype {} expected, walk gives {}", num("memtype"), w.memtype));
   if (r.contains("exit_qualification") && num("exit_qualification") != w.exit_qualification)
@@ -337,7 +331,7 @@ std::string EptSession::walk_text(std::uint64_t addr) const {
     for (const auto& p : d.problems) out += fmt::format("        problem: {}\n", p);
   }
   if (r.outcome == x86::EptOutcome::Translation)
-    out += fmt::format("  => HPA {:#x}, {} (L{}), memtype {}\n", r.hpa, perms_str(cfg, r.perms), r.level, r.memtype);
+    out += fmt::format("  => HPA {:#x}, {} (L{}), memtype {}\n", r.hpa, x86::ept_perms_string(cfg, r.perms), r.level, r.memtype);
   else
     out += fmt::format("  => {} at level {}: {}\n", x86::ept_outcome_name(r.outcome), r.level, r.why);
   return out;
@@ -355,7 +349,7 @@ Json EptSession::walk_json(std::uint64_t addr) const {
   }
   return {{"addr", hex(addr)},       {"outcome", outcome_key(r.outcome)},
           {"level", r.level},        {"why", r.why},
-          {"hpa", hex(r.hpa)},       {"perms", perms_str(cfg, r.perms)},
+          {"hpa", hex(r.hpa)},       {"perms", x86::ept_perms_string(cfg, r.perms)},
           {"memtype", r.memtype},    {"misconfig", misconfig_key(r.misconfig)},
           {"entries", std::move(entries)}};
 }

@@ -7,6 +7,7 @@
 
 #include "model/core/errors.hpp"
 #include "model/x86/ept_decode.hpp"
+#include "model/x86/ept_perms.hpp"
 #include "model/x86/sppt_decode.hpp"
 
 namespace ptspec::props {
@@ -23,18 +24,11 @@ bool is_kvm_op(const std::string& n) {
          n == "invalidate_l2e";
 }
 
-x86::EptLeafAttrs attrs_arg(const Op& op, bool mbec) {
+x86::EptLeafAttrs attrs_arg(const Op& op) {
+  const x86::EptPerms p = x86::parse_ept_perms(arg_string(op, "prot"), field(op, "prot"));
   x86::EptLeafAttrs a;
-  a.xwr = 0;
-  for (char c : arg_string(op, "prot")) {
-    if (c == 'r') a.xwr |= 1;
-    else if (c == 'w') a.xwr |= 2;
-    else if (c == 'x') a.xwr |= 4;
-    else if (c == 'u' && mbec) a.user_exec = true;
-    else if (c != '-')
-      throw InputError(fmt::format("{}: '{}' is not an EPT permission (r, w, x{})", field(op, "prot"), c,
-                                   mbec ? ", u" : ""));
-  }
+  a.xwr = p.xwr;
+  a.user_exec = p.user_exec;
   return a;
 }
 
@@ -108,7 +102,7 @@ SpptSession::Outcome SpptSession::run(const Op& op, StepReport& rep) {
   };
   if (n == "map") {
     const std::uint64_t addr = arg_u64(op, "addr"), size = arg_u64(op, "size");
-    o.ret = sys_.map(addr, size, arg_u64(op, "phys"), attrs_arg(op, sys_.ept().config().mbec),
+    o.ret = sys_.map(addr, size, arg_u64(op, "phys"), attrs_arg(op),
                      static_cast<unsigned>(arg_u64(op, "level", 3)));
     touch(addr / kPage);
     if (size >= kPage) touch((addr + size - 1) / kPage);

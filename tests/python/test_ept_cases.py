@@ -33,7 +33,7 @@ def test_a_case_from_an_ept_config_and_the_same_run_in_python():
         "note": "built in a test: a 2M map, a read-only protect, a write violation",
         "ops": [
             {"op": "map", "addr": "0x40000000", "size": "0x200000", "hpa": "0x200000000", "expect": 0},
-            {"op": "protect", "addr": "0x40000000", "size": "0x200000", "xwr": 1, "expect": 0},
+            {"op": "protect", "addr": "0x40000000", "size": "0x200000", "prot": "r", "expect": 0},
             {"op": "expect_walk", "addr": "0x40000010", "access": "write", "result": {"outcome": "violation"}},
         ],
         "expect": {"holds": True},
