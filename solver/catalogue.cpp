@@ -9,6 +9,8 @@ namespace ptspec::solver {
 // x86.ept (solver/x86/ept_lemmas.cpp); declared here rather than in
 // lemma.hpp, whose other users do not need it.
 void register_x86_ept_lemmas(std::vector<Lemma>& out);
+// x86.shadow (solver/x86/shadow_lemmas.cpp).
+void register_x86_shadow_lemmas(std::vector<Lemma>& out);
 
 namespace {
 std::vector<Lemma> build_catalogue() {
@@ -16,6 +18,7 @@ std::vector<Lemma> build_catalogue() {
   register_arm64_stage2_lemmas(all);
   register_x86_sppt_lemmas(all);
   register_x86_ept_lemmas(all);
+  register_x86_shadow_lemmas(all);
   return all;
 }
 }  // namespace

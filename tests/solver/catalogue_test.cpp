@@ -53,6 +53,19 @@ TEST(Catalogue, X86EptHasItsLemmas) {
   EXPECT_EQ(find_lemma("x86.sppt/ept-present-iff-rwx"), nullptr);
 }
 
+TEST(Catalogue, X86ShadowHasItsLemmas) {
+  const std::vector<const Lemma*> shadow = lemmas_of_format("x86.shadow");
+  EXPECT_GE(shadow.size(), 10u);
+  for (const Lemma* l : shadow) {
+    EXPECT_TRUE(l->name.starts_with("shadow-")) << l->name;
+    EXPECT_EQ(l->expected, Expect::Proved) << l->name;
+  }
+  const Lemma* pae = find_lemma("x86.shadow/shadow-pae-root-iff-level-3");
+  ASSERT_NE(pae, nullptr);
+  EXPECT_EQ(pae->format, "x86.shadow");
+  EXPECT_EQ(find_lemma("x86.ept/shadow-pae-root-iff-level-3"), nullptr);
+}
+
 // The seed layout's counterexample is real: replaying its values through the
 // model's concrete templates shows the owner id changing.
 TEST(Catalogue, SeedOwnerOverlapCounterexampleReplaysConcretely) {
