@@ -6,6 +6,8 @@
 
 namespace ptspec::solver {
 
+// x86.paging (solver/x86/paging_lemmas.cpp).
+void register_x86_paging_lemmas(std::vector<Lemma>& out);
 // x86.ept (solver/x86/ept_lemmas.cpp); declared here rather than in
 // lemma.hpp, whose other users do not need it.
 void register_x86_ept_lemmas(std::vector<Lemma>& out);

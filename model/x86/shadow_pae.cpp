@@ -83,4 +83,10 @@ std::uint64_t PaeRoots::entry(std::uint64_t root, unsigned index) const {
   return mem_.load(entry_pa(root, index, "entry"));
 }
 
+bool PaeRoots::entries_ok(std::uint64_t root) const {
+  for (unsigned i = 0; i < kPdptEntries; ++i)
+    if (!pae_root_entry_ok(k, cfg_, entry(root, i), default_pdpte_)) return false;
+  return true;
+}
+
 }  // namespace ptspec::x86::shadow

@@ -112,6 +112,15 @@ WordOf<D> dropped_parent_pte(const D& d, const BoolOf<D>& parent_is_pae_root, co
   return d.ite(parent_is_pae_root, default_pdpte, d.lit(0));
 }
 
+// The invariant of a pae_root page's four entries (issue 4): each is either
+// default_pae_pdpte or a make_pae_pdpte link -- exactly P | MMU-present |
+// C-bit over an address in M-1:12.
+template <Domain D>
+BoolOf<D> pae_root_entry_ok(const D& d, const PaeConfig& c, const WordOf<D>& entry, const WordOf<D>& default_pdpte) {
+  const std::uint64_t link_bits = kPtPresentMask | kSpteMmuPresentMask | me_mask(c);
+  return entry == default_pdpte || (entry & d.lit(~pdpte_addr_mask(c))) == d.lit(link_bits);
+}
+
 // ---- PAE CR3 (SDM Vol. 3A §4.4.1) ----
 // In PAE mode CR3 bits 31:5 hold the PDPT's address and PDPTE i is read at
 // (CR3 & ~0x1F) + 8 i: only a 32-byte aligned PDPT below 4 GiB is reachable.
@@ -158,6 +167,8 @@ class PaeRoots {
   void drop(std::uint64_t root, unsigned index);
   // The four entries of a root page.
   std::uint64_t entry(std::uint64_t root, unsigned index) const;
+  // Every entry of `root` is default_pae_pdpte or a make_pae_pdpte link.
+  bool entries_ok(std::uint64_t root) const;
 
  private:
   std::uint64_t entry_pa(std::uint64_t root, unsigned index, const char* what) const;

@@ -46,6 +46,11 @@ template <class L = ShadowLogic> std::vector<Lemma> shadow_lemmas() {
       "drop_parent_pte on a pae_root parent writes exactly default_pae_pdpte (zero page | P | C-bit: present to "
       "the CPU, not shadow-present), and on any other parent writes 0, for every MAXPHYADDR 36..52 and C-bit.",
       [](z3::context& c) { return drop_restores_default<L>(c); });
+  add("shadow-pae-root-entry-invariant",
+      "For every MAXPHYADDR 36..52 and C-bit, the pae_root entry invariant accepts default_pae_pdpte and every "
+      "make_pae_pdpte link, and any entry it accepts is the default or is shadow-present, present to the CPU, free "
+      "of PDPTE reserved bits, not MMIO, with bits 10:1 clear.",
+      [](z3::context& c) { return pae_root_entry_invariant<L>(c); });
   add("shadow-pae-root-below-4g",
       "Every 4 KiB page of PhysMem's low zone [1 GiB, 4 GiB) ends at or below 4 GiB, is addressed exactly by a "
       "PAE CR3 holding it (bits 31:5), and its four PDPTEs at (CR3 & ~0x1F) + 8i lie below 4 GiB.",

@@ -74,6 +74,9 @@ struct ShadowLogic {
   static W dropped(const S& d, const W& parent_is_pae_root, const W& default_pdpte) {
     return xs::dropped_parent_pte(d, parent_is_pae_root, default_pdpte);
   }
+  static W entry_ok(const S& d, const PaeConfig& c, const W& entry, const W& default_pdpte) {
+    return xs::pae_root_entry_ok(d, c, entry, default_pdpte);
+  }
   static W pae_cr3_pdpt(const S& d, const W& cr3) { return xs::pae_cr3_pdpt(d, cr3); }
   static W in_low_zone(const S& d, const W& page) { return xs::in_low_zone(d, page); }
 };

@@ -108,6 +108,27 @@ template <class L> Claim drop_restores_default(z3::context& ctx) {
   return cases.claim({{"zero_page", zp}, {"parent_pae_root", spec::b01(d, pae_root)}});
 }
 
+// The pae_root entry invariant (pae_root_entry_ok) accepts default_pae_pdpte
+// and every make_pae_pdpte link, and every entry it accepts is either exactly
+// the default or a link: shadow-present, present to the CPU, no reserved bit,
+// no MMIO SPTE, nothing but P, bit 11 and the C-bit outside the address.
+template <class L> Claim pae_root_entry_invariant(z3::context& ctx) {
+  Symbolic d(ctx);
+  z3::expr zp = d.var("zero_page"), child = d.var("child"), e = d.var("entry");
+  SelectedCases cases(d);
+  for (const PaeConfig& c : spec::pae_configs()) {
+    z3::expr def = L::default_pdpte(d, c, zp);
+    z3::expr link_ok = L::is_shadow_present(d, e) && spec::bit_of(e, 0) && spec::pdpte_reserved_clear(c, e) &&
+                       !L::is_mmio(d, c, e) && spec::bits_zero(e, 10, 1);
+    z3::expr holds =
+        d.implies(spec::page_ok(d, c, zp) && spec::page_ok(d, c, child),
+                  L::entry_ok(d, c, def, def) && L::entry_ok(d, c, L::make_pdpte(d, c, child), def) &&
+                      d.implies(L::entry_ok(d, c, e, def), e == def || link_ok));
+    cases.add(holds, pae_labels(c));
+  }
+  return cases.claim({{"zero_page", zp}, {"child", child}, {"entry", e}});
+}
+
 // Every page the low zone can hand out ([1 GiB, 4 GiB), 4 KiB aligned) lies
 // wholly below 4 GiB, a PAE CR3 holding it addresses it exactly (bits 31:5),
 // and its four PDPTEs at (CR3 & ~0x1F) + 8 i are below 4 GiB.

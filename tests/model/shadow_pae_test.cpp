@@ -50,6 +50,26 @@ TEST(ShadowPae, LinkSetsOnlyPresentSoftwareBitAndCBit) {
   EXPECT_EQ(dropped_parent_pte(k, false, roots.default_pdpte()), 0u);
 }
 
+TEST(ShadowPae, EntriesAreDefaultOrLinkAndABrokenOneIsCaught) {
+  PhysMem mem(12);
+  const PaeConfig cfg{46, 0};
+  PaeRoots roots(mem, cfg);
+  std::uint64_t root = 0, child = 0;
+  ASSERT_EQ(roots.alloc_root(root), kOk);
+  ASSERT_EQ(roots.alloc_root(child), kOk);
+  EXPECT_TRUE(roots.entries_ok(root));
+  roots.link(root, 0, child);
+  EXPECT_TRUE(roots.entries_ok(root));
+  // make_nonleaf_spte's bits (W, U, A) in a pae_root entry break the invariant,
+  // and so does a cleared (0) entry: drop must restore the default.
+  mem.store(root + 8, roots.entry(root, 0) | 0x26);
+  EXPECT_FALSE(roots.entries_ok(root));
+  roots.drop(root, 1);
+  EXPECT_TRUE(roots.entries_ok(root));
+  mem.store(root + 16, 0);
+  EXPECT_FALSE(roots.entries_ok(root));
+}
+
 TEST(ShadowPae, NoLowPageLeftIsEnomem) {
   PhysMem mem(12);
   PaeRoots roots(mem, PaeConfig{});

@@ -107,6 +107,11 @@ struct NoPaePageFor32BitNpt : ShadowLogic {
   static W needs_pae_page(const S& d, const W& root, const W&) { return d.lshr(root, 19) & d.lit(1); }
 };
 
+// The invariant accepts any CPU-present entry (e.g. make_nonleaf_spte's).
+struct EntryOkAnyPresent : ShadowLogic {
+  static W entry_ok(const S& d, const PaeConfig&, const W& e, const W&) { return (e & d.lit(1)) != d.lit(0); }
+};
+
 template <class L> Mutation mut(std::string mutant, std::string lemma) {
   return {std::move(mutant), std::move(lemma), [] { return shadow_lemmas<L>(); }};
 }
@@ -120,6 +125,7 @@ std::vector<Mutation> mutations() {
       mut<MmuPresentBit52>("mmu-present-bit-52", "shadow-make-pdpte-links-child"),
       mut<MakePdpteNotShadowPresent>("make-pdpte-not-shadow-present", "shadow-make-pdpte-links-child"),
       mut<DropClearsPaeRoot>("drop-clears-pae-root", "shadow-drop-restores-default-pdpte"),
+      mut<EntryOkAnyPresent>("entry-ok-any-present", "shadow-pae-root-entry-invariant"),
       mut<LowZoneInclusive>("low-zone-inclusive", "shadow-pae-root-below-4g"),
       mut<PaeRootAtBit20>("pae-root-at-bit-20", "shadow-role-layout-matches-kernel"),
       mut<PaeRootAtBit20>("pae-root-at-bit-20", "shadow-role-round-trip"),
