@@ -20,6 +20,7 @@ std::vector<Lemma> build_catalogue() {
   register_arm64_stage2_lemmas(all);
   register_x86_sppt_lemmas(all);
   register_x86_ept_lemmas(all);
+  register_x86_paging_lemmas(all);
   register_x86_shadow_lemmas(all);
   return all;
 }

@@ -53,6 +53,19 @@ TEST(Catalogue, X86EptHasItsLemmas) {
   EXPECT_EQ(find_lemma("x86.sppt/ept-present-iff-rwx"), nullptr);
 }
 
+TEST(Catalogue, X86PagingHasItsLemmas) {
+  const std::vector<const Lemma*> paging = lemmas_of_format("x86.paging");
+  EXPECT_GE(paging.size(), 6u);
+  for (const Lemma* l : paging) {
+    EXPECT_TRUE(l->name.starts_with("paging-")) << l->name;
+    EXPECT_EQ(l->expected, Expect::Proved) << l->name;
+  }
+  const Lemma* agree = find_lemma("x86.paging/paging-intel-amd-pdpte-agree");
+  ASSERT_NE(agree, nullptr);
+  EXPECT_EQ(agree->format, "x86.paging");
+  EXPECT_EQ(find_lemma("x86.ept/paging-intel-amd-pdpte-agree"), nullptr);
+}
+
 TEST(Catalogue, X86ShadowHasItsLemmas) {
   const std::vector<const Lemma*> shadow = lemmas_of_format("x86.shadow");
   EXPECT_GE(shadow.size(), 10u);
