@@ -3,9 +3,9 @@
 // (DESIGN.md "One definition, two domains").
 //
 // Layout followed: arch/x86/include/asm/kvm_host.h of kvm/queue in December
-// 2021 (the v5.16 cycle, after "KVM: MMU: rename gpte_is_8_bytes to
-// has_4_byte_gpte"), which is the base of seed 002's RFC series by Lai
-// Jiangshan, plus the two bits that series adds: `level_promoted` (patch 4/6,
+// 2021 (the v5.16/v5.17 cycle, where the old gpte_is_8_bytes bit had become
+// has_4_byte_gpte -- the name seed 002's diff uses), which is the base of
+// seed 002's RFC series by Lai Jiangshan, plus the two bits that series adds: `level_promoted` (patch 4/6,
 // present in seed 002's diff context as `unsigned level_promoted:1;
 // unsigned :5;`) and `pae_root` (patch 5/6, seed 002: `unsigned pae_root:1;
 // unsigned :4;`). `smm` keeps the top byte ("left at the top of the word so
