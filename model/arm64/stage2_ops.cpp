@@ -4,6 +4,8 @@
 // are what the event log records.
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "model/arm64/stage2.hpp"
 #include "model/arm64/stage2_desc.hpp"
 #include "model/arm64/stage2_walk.hpp"
@@ -187,19 +189,7 @@ struct FreeWalker {
 
 }  // namespace
 
-template <class Fn> int Stage2::transaction(Fn&& fn) {
-  mem_.begin();
-  int ret;
-  try {
-    ret = fn();
-  } catch (...) {
-    mem_.rollback();
-    throw;
-  }
-  if (ret) mem_.rollback();
-  else mem_.commit();
-  return ret;
-}
+template <class Fn> int Stage2::transaction(Fn&& fn) { return mem_.transaction(std::forward<Fn>(fn)); }
 
 // Argument checks. Out-of-range is -kErange as in _kvm_pgtable_walk. KVM
 // silently widens an unaligned range to whole pages; ptspec rejects it with

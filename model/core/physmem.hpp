@@ -88,6 +88,22 @@ class PhysMem {
   void commit();
   void rollback();
   bool in_transaction() const { return in_tx_; }
+  // Runs `fn` (returning 0 or a negative errno) as one transaction: committed
+  // when it returns 0, rolled back when it returns an error or throws. Every
+  // format's operations run through this.
+  template <class Fn> int transaction(Fn&& fn) {
+    begin();
+    int ret;
+    try {
+      ret = fn();
+    } catch (...) {
+      rollback();
+      throw;
+    }
+    if (ret) rollback();
+    else commit();
+    return ret;
+  }
 
   // ---- inspection (checkers, dumps) ----
   std::vector<std::uint64_t> pages_in_use() const;  // InUse and PendingFree

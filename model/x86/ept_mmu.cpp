@@ -4,6 +4,7 @@
 #include "model/x86/ept_mmu.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -58,19 +59,7 @@ void EptMmu::flush() {
   log_.push({EventKind::TlbiAll});
 }
 
-template <class Fn> int EptMmu::transaction(Fn&& fn) {
-  mem_.begin();
-  int ret;
-  try {
-    ret = fn();
-  } catch (...) {
-    mem_.rollback();
-    throw;
-  }
-  if (ret) mem_.rollback();
-  else mem_.commit();
-  return ret;
-}
+template <class Fn> int EptMmu::transaction(Fn&& fn) { return mem_.transaction(std::forward<Fn>(fn)); }
 
 void EptMmu::for_each_table(const std::function<void(const EptTablePage&)>& fn) const {
   struct Rec {

@@ -123,22 +123,11 @@ int SppSystem::handle_miss(std::uint64_t gpa) {
 }
 
 int SppSystem::rebuild_region(std::uint64_t gpa) {
-  PhysMem& m = sppt_.mem();
-  m.begin();
-  int r;
-  try {
-    r = rebuild_region_locked(gpa);
-  } catch (...) {
-    m.rollback();
-    throw;
-  }
-  if (r) {
-    m.rollback();
+  return sppt_.mem().transaction([&] {
+    const int r = rebuild_region_locked(gpa);
+    if (r == 0) sppt_.flush();
     return r;
-  }
-  sppt_.flush();
-  m.commit();
-  return 0;
+  });
 }
 
 int SppSystem::map(std::uint64_t gpa, std::uint64_t size, std::uint64_t hpa, const EptLeafAttrs& a,

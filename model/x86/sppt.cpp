@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "model/core/errors.hpp"
 #include "model/core/memory.hpp"
 #include "model/x86/spp_vector.hpp"
@@ -39,19 +41,7 @@ Sppt::Sppt(unsigned maxphyaddr) : maxphyaddr_(maxphyaddr), mem_(sppt::kPageShift
   log_.clear();
 }
 
-template <class Fn> int Sppt::transaction(Fn&& fn) {
-  mem_.begin();
-  int ret;
-  try {
-    ret = fn();
-  } catch (...) {
-    mem_.rollback();
-    throw;
-  }
-  if (ret) mem_.rollback();
-  else mem_.commit();
-  return ret;
-}
+template <class Fn> int Sppt::transaction(Fn&& fn) { return mem_.transaction(std::forward<Fn>(fn)); }
 
 void Sppt::write_entry(std::uint64_t pa, std::uint64_t value, std::uint64_t gpa, unsigned level) {
   const std::uint64_t old = mem_.load(pa);

@@ -11,6 +11,7 @@
 #include "model/arm64/stage2_decode.hpp"
 #include "model/arm64/stage2_desc.hpp"
 #include "model/core/errors.hpp"
+#include "properties/step_common.hpp"
 
 namespace ptspec::props {
 
@@ -78,33 +79,15 @@ StepReport Stage2Session::step(const Op& op) {
   // earlier step is never read.)
   if (!raw_ && is_kvm_op(op.name)) s2check::take_snapshot(pgt_, before_);
   Outcome o;
-  bool threw = false;
-  try {
-    o = run(op, rep);
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::exception& e) {
-    if (raw_)
-      throw InputError(fmt::format("ops[{}] ({}): the model cannot run on the hand-written tables: {}", op.index,
-                                   op.name, e.what()));
-    rep.violations.push_back({"model-error", fmt::format("the model threw: {}", e.what())});
-    threw = true;
-  }
+  const bool threw = !run_guarded(op, raw_, rep, [&] { o = run(op, rep); });
   rep.ret = o.model_ret;
   rep.events = pgt_.log().events();
-  for (const Event& e : rep.events) {
-    std::string line = describe(e);
-    if (e.kind == EventKind::Write)
-      line += fmt::format("   [{} => {}]", stage2_entry_brief(pgt_.config(), e.old_value, e.level),
-                          stage2_entry_brief(pgt_.config(), e.new_value, e.level));
-    rep.trace.push_back(std::move(line));
-  }
+  trace_events(rep, rep.events,
+               [&](std::uint64_t v, unsigned level) { return stage2_entry_brief(pgt_.config(), v, level); });
   if (op.name == "write_entry") rep.trace.push_back("(tables written by hand: invariant checkers off from here)");
-  if (auto want = op_expect(op); want && *want != o.model_ret)
-    rep.violations.push_back({"expectation", fmt::format("returned {}, the case expects {}", errno_name(o.model_ret),
-                                                         errno_name(*want))});
+  check_expect(op, o.model_ret, rep);
   if (!threw) check(o, rep, before_);
-  for (Violation& v : rep.violations) v.detail = fmt::format("ops[{}] {}: {}", op.index, op.name, v.detail);
+  prefix_violations(op, rep);
   ++ops_;
   return rep;
 }

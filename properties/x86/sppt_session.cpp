@@ -9,6 +9,7 @@
 #include "model/x86/ept_decode.hpp"
 #include "model/x86/ept_perms.hpp"
 #include "model/x86/sppt_decode.hpp"
+#include "properties/step_common.hpp"
 
 namespace ptspec::props {
 
@@ -54,39 +55,22 @@ StepReport SpptSession::step(const Op& op) {
   sys_.sppt().log().clear();
   if (!raw_ && is_kvm_op(op.name)) spptcheck::take_snapshot(sys_, before_);
   Outcome o;
-  bool threw = false;
-  try {
-    o = run(op, rep);
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::exception& e) {
-    if (raw_)
-      throw InputError(fmt::format("ops[{}] ({}): the model cannot run on the hand-written tables: {}", op.index,
-                                   op.name, e.what()));
-    rep.violations.push_back({"model-error", fmt::format("the model threw: {}", e.what())});
-    threw = true;
-  }
+  const bool threw = !run_guarded(op, raw_, rep, [&] { o = run(op, rep); });
   rep.ret = o.ret;
   const unsigned mpa = sys_.sppt().maxphyaddr();
-  for (const Event& e : sys_.ept().log().events()) {
-    rep.events.push_back(e);
-    rep.trace.push_back("ept  " + describe(e));
-  }
-  for (const Event& e : sys_.sppt().log().events()) {
-    rep.events.push_back(e);
-    std::string line = "sppt " + describe(e);
-    if (e.kind == EventKind::Write)
-      line += fmt::format("   [{} => {}]", x86::sppt_entry_brief(mpa, e.old_value, e.level),
-                          x86::sppt_entry_brief(mpa, e.new_value, e.level));
-    rep.trace.push_back(std::move(line));
-  }
+  const auto& ept_events = sys_.ept().log().events();
+  const auto& sppt_events = sys_.sppt().log().events();
+  rep.events.insert(rep.events.end(), ept_events.begin(), ept_events.end());
+  rep.events.insert(rep.events.end(), sppt_events.begin(), sppt_events.end());
+  trace_events(rep, ept_events, nullptr, "ept  ");
+  trace_events(
+      rep, sppt_events, [&](std::uint64_t v, unsigned level) { return x86::sppt_entry_brief(mpa, v, level); },
+      "sppt ");
   if (op.name.rfind("write_", 0) == 0 && op.name != "write")
     rep.trace.push_back("(tables written by hand: invariant checkers off from here)");
-  if (auto want = op_expect(op); want && *want != o.ret)
-    rep.violations.push_back(
-        {"expectation", fmt::format("returned {}, the case expects {}", errno_name(o.ret), errno_name(*want))});
+  check_expect(op, o.ret, rep);
   if (!threw) check(o, rep);
-  for (Violation& v : rep.violations) v.detail = fmt::format("ops[{}] {}: {}", op.index, op.name, v.detail);
+  prefix_violations(op, rep);
   ++ops_;
   return rep;
 }
