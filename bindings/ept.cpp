@@ -62,27 +62,6 @@ unsigned ept_level(const EptConfig& c, py::handle v, const char* name) {
   return static_cast<unsigned>(l);
 }
 
-const char* misconfig_key(ept::Misconfig m) {
-  switch (m) {
-    case ept::Misconfig::None: return "none";
-    case ept::Misconfig::WriteWithoutRead: return "write_without_read";
-    case ept::Misconfig::ExecOnly: return "exec_only";
-    case ept::Misconfig::ReservedBit: return "reserved_bit";
-    case ept::Misconfig::MemoryType: return "memory_type";
-  }
-  return "?";
-}
-
-const char* outcome_key(x86::EptOutcome o) {
-  switch (o) {
-    case x86::EptOutcome::Translation: return "translation";
-    case x86::EptOutcome::Violation: return "violation";
-    case x86::EptOutcome::Misconfig: return "misconfig";
-    case x86::EptOutcome::Unbacked: return "unbacked";
-  }
-  return "?";
-}
-
 }  // namespace
 
 x86::EptPerms to_ept_perms(py::handle v, const char* name) {
@@ -139,7 +118,7 @@ py::dict ept_walk_to_dict(const EptConfig& cfg, const x86::EptWalkResult& r) {
   py::dict d;
   d["gpa"] = r.gpa;
   d["ok"] = ok;
-  d["outcome"] = outcome_key(r.outcome);
+  d["outcome"] = x86::ept_outcome_key(r.outcome);
   d["level"] = r.level;
   d["entry"] = r.entry;
   d["entry_pa"] = r.entry_pa;
@@ -161,7 +140,7 @@ py::dict ept_walk_to_dict(const EptConfig& cfg, const x86::EptWalkResult& r) {
   }
   d["ad_writes"] = ad;
   d["exit_qualification"] = violation ? py::object(py::int_(r.exit_qualification)) : py::object(py::none());
-  d["misconfig"] = misconfig ? py::object(py::str(misconfig_key(r.misconfig))) : py::object(py::none());
+  d["misconfig"] = misconfig ? py::object(py::str(x86::ept_misconfig_key(r.misconfig))) : py::object(py::none());
   d["reserved_bits"] = r.reserved_bits;
   py::list entries;
   for (unsigned i = 0; i < r.depth; ++i) entries.append(r.entries[i]);

@@ -30,6 +30,27 @@ const char* ept_misconfig_name(ept::Misconfig m) {
   return "?";
 }
 
+const char* ept_outcome_key(EptOutcome o) {
+  switch (o) {
+    case EptOutcome::Translation: return "translation";
+    case EptOutcome::Violation: return "violation";
+    case EptOutcome::Misconfig: return "misconfig";
+    case EptOutcome::Unbacked: return "unbacked";
+  }
+  return "?";
+}
+
+const char* ept_misconfig_key(ept::Misconfig m) {
+  switch (m) {
+    case ept::Misconfig::None: return "none";
+    case ept::Misconfig::WriteWithoutRead: return "write_without_read";
+    case ept::Misconfig::ExecOnly: return "exec_only";
+    case ept::Misconfig::ReservedBit: return "reserved_bit";
+    case ept::Misconfig::MemoryType: return "memory_type";
+  }
+  return "?";
+}
+
 EptWalkResult ept_walk(const EptConfig& cfg, const PhysMem& mem, std::uint64_t eptp, std::uint64_t gpa,
                        EptAccess access) {
   constexpr Concrete C{};

@@ -47,6 +47,10 @@ struct EptAccess {
 enum class EptOutcome : std::uint8_t { Translation, Violation, Misconfig, Unbacked };
 const char* ept_outcome_name(EptOutcome o);
 const char* ept_misconfig_name(ept::Misconfig m);
+// The same as short keys, as case files, JSON and Python spell them
+// ("violation", "write_without_read", ...).
+const char* ept_outcome_key(EptOutcome o);
+const char* ept_misconfig_key(ept::Misconfig m);
 
 // One A/D update of the walk: the entry at `pa` (level `level`) old -> new.
 struct EptAdWrite {

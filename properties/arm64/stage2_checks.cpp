@@ -19,6 +19,7 @@
 #endif
 
 #include "model/arm64/stage2_desc.hpp"
+#include "properties/reporter.hpp"
 
 namespace ptspec::props::s2check {
 
@@ -27,21 +28,7 @@ namespace {
 constexpr Concrete C{};
 namespace s2 = arm64::s2;
 
-// A checker reports at most this many problems of one kind; one is enough
-// to fail, a few help to see the pattern.
-constexpr std::size_t kMaxReports = 8;
 
-struct Reporter {
-  Violations& out;
-  const char* invariant;
-  std::size_t n = 0;
-  template <class... A> void operator()(fmt::format_string<A...> f, A&&... a) {
-    if (n++ < kMaxReports) out.push_back({invariant, fmt::format(f, std::forward<A>(a)...)});
-  }
-  ~Reporter() {
-    if (n > kMaxReports) out.push_back({invariant, fmt::format("... and {} more", n - kMaxReports)});
-  }
-};
 
 // The index of the first non-zero word of w[i, n), or n. Runs of zero words
 // (most of a sparse table) are skipped 16 at a time.

@@ -4,6 +4,7 @@
 // violations), §29.4 (INVEPT: cached translations survive until invalidated,
 // so a reduction without one leaves stale permissive translations).
 #include "properties/x86/ept_checks.hpp"
+#include "properties/reporter.hpp"
 
 #include <fmt/format.h>
 
@@ -17,19 +18,7 @@ constexpr Concrete C{};
 namespace ept = x86::ept;
 using x86::EptConfig;
 constexpr unsigned kEntries = 512;
-constexpr std::size_t kMaxReports = 8;
 
-struct Reporter {
-  Violations& out;
-  const char* invariant;
-  std::size_t n = 0;
-  template <class... A> void operator()(fmt::format_string<A...> f, A&&... a) {
-    if (n++ < kMaxReports) out.push_back({invariant, fmt::format(f, std::forward<A>(a)...)});
-  }
-  ~Reporter() {
-    if (n > kMaxReports) out.push_back({invariant, fmt::format("... and {} more", n - kMaxReports)});
-  }
-};
 
 bool present(const EptConfig& cfg, std::uint64_t pte) { return ept::is_present(C, cfg, pte); }
 bool table_link(const EptConfig& cfg, unsigned level, std::uint64_t pte) {

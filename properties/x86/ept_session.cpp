@@ -35,27 +35,6 @@ ept::Access access_kind(const std::string& s, const std::string& where) {
   throw InputError(fmt::format("{}: \"{}\" is not read, write, exec_supervisor or exec_user", where, s));
 }
 
-const char* misconfig_key(ept::Misconfig m) {
-  switch (m) {
-    case ept::Misconfig::None: return "none";
-    case ept::Misconfig::WriteWithoutRead: return "write_without_read";
-    case ept::Misconfig::ExecOnly: return "exec_only";
-    case ept::Misconfig::ReservedBit: return "reserved_bit";
-    case ept::Misconfig::MemoryType: return "memory_type";
-  }
-  return "?";
-}
-
-const char* outcome_key(x86::EptOutcome o) {
-  switch (o) {
-    case x86::EptOutcome::Translation: return "translation";
-    case x86::EptOutcome::Violation: return "violation";
-    case x86::EptOutcome::Misconfig: return "misconfig";
-    case x86::EptOutcome::Unbacked: return "unbacked";
-  }
-  return "?";
-}
-
 // "rwx" (and a fourth letter "u" for user-execute under MBEC), '-' for a bit clear.
 x86::EptLeafAttrs attrs_arg(const Op& op) {
   x86::EptLeafAttrs a;
@@ -251,8 +230,8 @@ void EptSession::expect_walk(const Op& op, StepReport& rep) const {
   std::vector<std::string> bad;
   auto num = [&](const char* name) { return parse_u64(r[name], field(op, "result") + "." + name); };
   auto str = [&](const char* name) { return r[name].get<std::string>(); };
-  if (r.contains("outcome") && str("outcome") != outcome_key(w.outcome))
-    bad.push_back(fmt::format("outcome {} expected, walk gives {}", str("outcome"), outcome_key(w.outcome)));
+  if (r.contains("outcome") && str("outcome") != x86::ept_outcome_key(w.outcome))
+    bad.push_back(fmt::format("outcome {} expected, walk gives {}", str("outcome"), x86::ept_outcome_key(w.outcome)));
   if (r.contains("hpa") && num("hpa") != w.hpa)
     bad.push_back(fmt::format("hpa {:#x} expected, walk gives {:#x}", num("hpa"), w.hpa));
   if (r.contains("level") && num("level") != w.level)
@@ -264,8 +243,8 @@ void EptSession::expect_walk(const Op& op, StepReport& rep) const {
   if (r.contains("exit_qualification") && num("exit_qualification") != w.exit_qualification)
     bad.push_back(fmt::format("exit qualification {:#x} expected, walk gives {:#x}", num("exit_qualification"),
                               w.exit_qualification));
-  if (r.contains("misconfig") && str("misconfig") != misconfig_key(w.misconfig))
-    bad.push_back(fmt::format("misconfig {} expected, walk gives {}", str("misconfig"), misconfig_key(w.misconfig)));
+  if (r.contains("misconfig") && str("misconfig") != x86::ept_misconfig_key(w.misconfig))
+    bad.push_back(fmt::format("misconfig {} expected, walk gives {}", str("misconfig"), x86::ept_misconfig_key(w.misconfig)));
   if (r.contains("accessed") && r["accessed"].get<bool>() != bool(w.entry & ept::kAccessed.mask()))
     bad.push_back(fmt::format("accessed {} expected in the last entry {:#x}", r["accessed"].get<bool>(), w.entry));
   if (r.contains("dirty") && r["dirty"].get<bool>() != bool(w.entry & ept::kDirty.mask()))
@@ -274,7 +253,7 @@ void EptSession::expect_walk(const Op& op, StepReport& rep) const {
     std::string all;
     for (const auto& b : bad) all += (all.empty() ? "" : "; ") + b;
     rep.violations.push_back({"expectation", fmt::format("walk of {:#x}: {} (walk: {}: {})", gpa, all,
-                                                         outcome_key(w.outcome), w.why)});
+                                                         x86::ept_outcome_key(w.outcome), w.why)});
   }
 }
 
@@ -330,10 +309,10 @@ Json EptSession::walk_json(std::uint64_t addr) const {
     entries.push_back({{"level", level}, {"value", hex(r.entries[i])}, {"kind", d.kind}, {"summary", d.summary},
                        {"problems", d.problems}});
   }
-  return {{"addr", hex(addr)},       {"outcome", outcome_key(r.outcome)},
+  return {{"addr", hex(addr)},       {"outcome", x86::ept_outcome_key(r.outcome)},
           {"level", r.level},        {"why", r.why},
           {"hpa", hex(r.hpa)},       {"perms", x86::ept_perms_string(cfg, r.perms)},
-          {"memtype", r.memtype},    {"misconfig", misconfig_key(r.misconfig)},
+          {"memtype", r.memtype},    {"misconfig", x86::ept_misconfig_key(r.misconfig)},
           {"entries", std::move(entries)}};
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "model/x86/spp_vector.hpp"
+#include "properties/reporter.hpp"
 
 namespace ptspec::props::spptcheck {
 
@@ -15,19 +16,7 @@ namespace {
 
 constexpr Concrete C{};
 constexpr std::uint64_t kPage = 4096;
-constexpr std::size_t kMaxReports = 8;
 
-struct Reporter {
-  Violations& out;
-  const char* invariant;
-  std::size_t n = 0;
-  template <class... A> void operator()(fmt::format_string<A...> f, A&&... a) {
-    if (n++ < kMaxReports) out.push_back({invariant, fmt::format(f, std::forward<A>(a)...)});
-  }
-  ~Reporter() {
-    if (n > kMaxReports) out.push_back({invariant, fmt::format("... and {} more", n - kMaxReports)});
-  }
-};
 
 bool is_flush(const Event& e) { return e.kind == EventKind::TlbiAll || e.kind == EventKind::TlbiAddr; }
 
