@@ -119,7 +119,10 @@ bool ShadowMmu::set_context(const x86::PagingContext& ctx, std::uint64_t cr3) {
     if (lr.outcome != PdpteLoadOutcome::Loaded) return false;
     regs = lr.regs;
   }
-  const bool reload = !has_context_ || cr3 != cr3_ || role_word(role) != role_word(root_role_) || glevel != guest_level_;
+  // load_pdptrs requests KVM_REQ_LOAD_MMU_PGD when the PDPTE registers
+  // change (memcmp with mmu->pdptrs): the pae_root's children shadow them.
+  const bool reload = !has_context_ || cr3 != cr3_ || role_word(role) != role_word(root_role_) ||
+                      glevel != guest_level_ || regs.e != pdptes_.e;
   ctx_ = ctx;
   pdptes_ = regs;
   if (!reload) return true;

@@ -243,3 +243,66 @@ TEST(ShadowMmu, BadInputIsAnInputError) {
 
 }  // namespace
 }  // namespace ptspec::x86::shadow
+
+namespace ptspec::x86::shadow {
+namespace {
+
+TEST(ShadowMmu, ZappingAChildOfThePaeRootRestoresDefaultPaePdpte) {
+  // AMD-style PDPTE reads keep the PDPT in memory authoritative; the PD of
+  // PDPTE 2 is shadowed by a level-2 page linked from the pae_root.
+  ShadowMmuConfig c = config();
+  c.vendor = Vendor::Amd;
+  Fixture f(test::ctx_pae(), c);
+  const std::uint64_t va = 0x8000'1000;
+  const std::uint64_t pte = f.g.set(va, 1, kData | kPWU);
+  const std::uint64_t pde = f.g.slot(va, 2);
+  ASSERT_TRUE(f.start());
+  ASSERT_EQ(f.mmu.page_fault(va, read()).outcome, FaultOutcome::Fixed);
+  ASSERT_NE(f.mmu.pae().entry(f.mmu.root(), 2), f.mmu.pae().default_pdpte());
+  // The guest rewrites its PDE (in the PD page the level-2 shadow page shadows).
+  f.mmu.write_guest(pde, 8, f.g.read(pde));
+  EXPECT_EQ(f.mmu.pae().entry(f.mmu.root(), 2), f.mmu.pae().default_pdpte());
+  EXPECT_EQ(f.mmu.check_pae_entries(), "");
+  EXPECT_EQ(f.mmu.check_no_leak(), "");
+  EXPECT_EQ(f.mmu.pages().size(), 1u);  // only the root is left
+  // A write to the PT page only zaps the level-1 page; the PD link stays.
+  ASSERT_EQ(f.mmu.page_fault(va, read()).outcome, FaultOutcome::Fixed);
+  f.mmu.write_guest(pte, 8, (kData + 0x2000) | kPWU);
+  EXPECT_NE(f.mmu.pae().entry(f.mmu.root(), 2), f.mmu.pae().default_pdpte());
+  EXPECT_EQ(f.mmu.check_refinement({va}), "");
+  EXPECT_EQ(f.mmu.pages().size(), 2u);
+}
+
+}  // namespace
+}  // namespace ptspec::x86::shadow
+
+namespace ptspec::x86::shadow {
+namespace {
+
+TEST(ShadowMmu, IntelPdpteRegisterChangeOnMovCr3ReloadsTheRoot) {
+  Fixture f(test::ctx_pae());
+  const std::uint64_t va = 0x1000;
+  f.g.set(va, 1, kData | kPWU);
+  ASSERT_TRUE(f.start());
+  ASSERT_EQ(f.mmu.page_fault(va, read()).outcome, FaultOutcome::Fixed);
+  // A second PD mapping va elsewhere, installed in PDPTE 0 in memory.
+  const std::uint64_t pd = f.g.mem.alloc_contiguous(1, Zone::Low), pt = f.g.mem.alloc_contiguous(1, Zone::Low);
+  f.g.write(pd, pt | kPWU);
+  f.g.write(pt + 8, (kData + 0x3000) | kPWU);
+  f.mmu.write_guest(f.g.cr3(), 8, pd | pg::kP.mask());
+  // The PDPT is write-protected (shadowed by the root): the write reloads it.
+  EXPECT_EQ(f.mmu.pages().size(), 1u);
+  // Intel walks through the PDPTE registers: until MOV CR3 the old PD counts.
+  ASSERT_EQ(f.mmu.page_fault(va, read()).outcome, FaultOutcome::Fixed);
+  EXPECT_EQ(f.mmu.shadow_walk(va).host_pa, host_of(kData));
+  EXPECT_EQ(f.mmu.check_refinement({va}), "");
+  ASSERT_TRUE(f.mmu.set_context(f.g.ctx, f.g.cr3()));  // same CR3, new PDPTEs
+  EXPECT_FALSE(f.mmu.shadow_walk(va).present);
+  EXPECT_EQ(f.mmu.check_refinement({va}), "");
+  EXPECT_EQ(f.mmu.check_no_leak(), "");
+  ASSERT_EQ(f.mmu.page_fault(va, read()).outcome, FaultOutcome::Fixed);
+  EXPECT_EQ(f.mmu.shadow_walk(va).host_pa, host_of(kData + 0x3000));
+}
+
+}  // namespace
+}  // namespace ptspec::x86::shadow
