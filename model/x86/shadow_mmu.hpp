@@ -144,6 +144,12 @@ class ShadowMmu {
   // walk agrees with guest walk ∘ memslot on the host page, with permissions
   // no wider than the guest's (W also needs the guest's D bit).
   std::string check_refinement(const std::vector<std::uint64_t>& vas) const;
+  // The same for EVERY address: each present shadow leaf is reached from the
+  // root, so checking the address of every leaf covers all GVAs (an address
+  // without a present shadow leaf faults to KVM, which is always allowed).
+  std::string check_refinement_all() const;
+  // The GVAs of every present shadow leaf (one per 4 KiB page).
+  std::vector<std::uint64_t> mapped_vas() const;
   // Every host page in use is a live shadow page or the default-PDPTE zero
   // page, and the shadow pages form one tree under the root.
   std::string check_no_leak() const;

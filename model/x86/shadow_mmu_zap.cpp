@@ -152,6 +152,32 @@ std::string ShadowMmu::check_refinement(const std::vector<std::uint64_t>& vas) c
   return "";
 }
 
+std::vector<std::uint64_t> ShadowMmu::mapped_vas() const {
+  std::vector<std::uint64_t> out;
+  if (!has_context_ || root_ == 0) return out;
+  const std::uint64_t addr_mask = pdpte_addr_mask(cfg_.host);
+  const unsigned root_level = static_cast<unsigned>(root_role_.level);
+  // Canonical form (SDM §4.5.1): bits above 47 (56 with 5 levels) copy bit 47 (56).
+  const unsigned top = root_level == kPt64Root5Level ? 56 : 47;
+  auto visit = [&](auto&& self, std::uint64_t table, unsigned level, std::uint64_t va) -> void {
+    for (unsigned i = 0; i < kEntries; ++i) {
+      const std::uint64_t* e = host_.find(table + 8 * i);
+      if (!e || !(*e & kPtPresentMask)) continue;
+      std::uint64_t v = va | (std::uint64_t{i} << (pg::kPageShift + 9 * (level - 1)));
+      if (level == 1) {
+        if (root_level >= kPt64Root4Level && ((v >> top) & 1)) v |= ~genmask(top, 0);
+        out.push_back(v);
+      } else if (pages_.count(*e & addr_mask)) {
+        self(self, *e & addr_mask, level - 1, v);
+      }
+    }
+  };
+  visit(visit, root_, root_level, 0);
+  return out;
+}
+
+std::string ShadowMmu::check_refinement_all() const { return check_refinement(mapped_vas()); }
+
 std::string ShadowMmu::check_no_leak() const {
   const std::uint64_t zero_page = pae_.default_pdpte() & pdpte_addr_mask(cfg_.host);
   for (const std::uint64_t pa : host_.pages_in_use())

@@ -89,6 +89,7 @@ struct Scenario {
 TEST(ShadowMmuRandom, EveryStepKeepsRefinementNoLeakPaeEntriesAndWriteProtection) {
   const std::vector<std::uint64_t> vas = {0x1000, 0x2000, 0x20'1000, 0x40'3000, 0x4000'3000, 0x8040'0000,
                                           0xC000'0000, 0xC060'1000};
+  std::size_t mapped = 0;
   for (const Mode& m : modes()) {
     for (unsigned seed = 1; seed <= 6; ++seed) {
       std::mt19937_64 rng(seed * 7919 + static_cast<unsigned>(m.name[0]));
@@ -123,13 +124,16 @@ TEST(ShadowMmuRandom, EveryStepKeepsRefinementNoLeakPaeEntriesAndWriteProtection
         }
         const std::string ctx = fmt::format("{} seed {} step {}: {}", m.name, seed, step, what);
         ASSERT_EQ(r.mmu.check_refinement(vas), "") << ctx;
+        ASSERT_EQ(r.mmu.check_refinement_all(), "") << ctx;
         ASSERT_EQ(r.mmu.check_no_leak(), "") << ctx;
         ASSERT_EQ(r.mmu.check_pae_entries(), "") << ctx;
         ASSERT_EQ(r.mmu.check_write_protection(), "") << ctx;
       }
       EXPECT_GT(fixed, 0u) << m.name << " seed " << seed;  // the run exercised the fault path
+      mapped += r.mmu.mapped_vas().size();
     }
   }
+  EXPECT_GT(mapped, 0u);  // the runs ended with shadow leaves to check
 }
 
 }  // namespace

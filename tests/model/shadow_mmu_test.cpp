@@ -175,11 +175,18 @@ TEST(ShadowMmu, ShadowWalkRefinesGuestWalkOnHandBuiltTables) {
   bool direct = false;
   for (const auto& [pa, sp] : f.mmu.pages()) direct = direct || (sp.role.direct && sp.role.level == 1);
   EXPECT_TRUE(direct);  // the 2 MiB guest page is shadowed by a direct page
+  const std::uint64_t high = 0xFFFF'8000'0000'1000;  // upper half: canonical, bit 47 set
+  f.g.set(high, 1, (kData + 0x4000) | kPW);
+  EXPECT_EQ(f.mmu.page_fault(high, read()).outcome, FaultOutcome::Fixed);
   EXPECT_EQ(f.mmu.check_refinement({ro_user, nx, large, large + 0x5000, mmio, 0x7000}), "");
+  const std::vector<std::uint64_t> vas = f.mmu.mapped_vas();
+  EXPECT_EQ(vas, (std::vector<std::uint64_t>{ro_user, nx, large + 0x5000, high}));
+  EXPECT_EQ(f.mmu.check_refinement_all(), "");
   // A guest edit the shadow did not see (a write not trapped, e.g. through
   // an alias) breaks the refinement: the check can fail.
   write_paging_entry(f.g.mem, f.g.slot(ro_user, 1), 8, (kData + 0x5000) | kPU);
   EXPECT_NE(f.mmu.check_refinement({ro_user}), "");
+  EXPECT_NE(f.mmu.check_refinement_all(), "");
 }
 
 ShadowMmuConfig npt_config(bool variant) {
