@@ -256,18 +256,16 @@ void ShadowMmu::write_protect_gfn(ShadowPage& sp) {
     if (EventLog* log = host_.log()) log->push(Event{EventKind::TlbiAll});
 }
 
-// FNAME(fetch)'s leaf (make_spte): the guest's U, W and X (as NX), W only
-// if the gfn is not write-protected and, as set_spte does for dirty
-// tracking, only on a write fault or with the guest's D already set.
-std::uint64_t ShadowMmu::leaf_spte(const PagingWalkResult& w, std::uint64_t pfn, bool write_access,
-                                   std::uint64_t gfn) const {
+// FNAME(fetch)'s leaf (make_spte) for `pte_access` (the guest's rights,
+// W already removed by protect_clean_gpte): U, W and X (as NX); W also only
+// when the gfn is not write-protected (a shadowed guest table).
+std::uint64_t ShadowMmu::leaf_spte(std::uint64_t pte_access, std::uint64_t pfn, std::uint64_t gfn) const {
   const std::uint64_t pa = pfn << pg::kPageShift;
   check_page_address(cfg_.host, pa, "shadow mmu leaf host page");
   std::uint64_t s = pa | kPtPresentMask | kSpteMmuPresentMask | kSpteA | me_mask(cfg_.host);
-  if (w.user()) s |= kSpteU;
-  if (!w.executable()) s |= kSpteNx;
-  const bool dirty = write_access || (w.entries[w.depth - 1] & pg::kD.mask());
-  if (w.writable() && dirty && !write_protected(gfn)) s |= kSpteW | kSpteD;
+  if (pte_access & pg::kPermU) s |= kSpteU;
+  if (!(pte_access & pg::kPermX)) s |= kSpteNx;
+  if ((pte_access & pg::kPermW) && !write_protected(gfn)) s |= kSpteW | kSpteD;
   return s;
 }
 
@@ -284,7 +282,29 @@ FaultResult ShadowMmu::page_fault(std::uint64_t va, PagingAccess acc) {
               "PDPTEs through a NULL pointer";
     return res;
   }
-  const PagingWalkResult w = guest_walk(va, acc);
+  PagingWalkResult w = guest_walk(va, acc);
+  // FNAME(update_accessed_dirty_bits) writes the guest's A/D bits into the
+  // entries the walk used. Shadow entries never depend on a table entry's A
+  // or D bit (a leaf's D only gates W, and only grows), with one exception:
+  // bits 5 and 6 are RESERVED in a PAE PDPTE (SDM Table 4-8). When the guest
+  // uses its PDPT page as a PD or PT too, the A/D write can make a PDPTE the
+  // pae_root shadows invalid; KVM's FNAME(fetch) sees the gpte changed
+  // (FNAME(gpte_changed) -> RET_PF_RETRY) and the vCPU faults again. The
+  // model zaps (reloads) what shadows that PDPT and walks again; A/D bits
+  // only go from 0 to 1, so this settles.
+  for (unsigned tries = 0; w.outcome == PagingOutcome::Translation && !w.ad_writes.empty(); ++tries) {
+    if (tries > 2 * kPt64Root5Level) throw std::logic_error("shadow mmu: A/D updates do not settle");
+    apply_paging_ad_writes(guest_, w);
+    bool pdpt_written = false;
+    for (const PagingAdWrite& ad : w.ad_writes) {
+      const std::uint64_t g = ad.pa >> pg::kPageShift;
+      for (const auto& [pa, sp] : pages_)
+        if (sp.accounted && sp.role.pae_root && sp.gfn == g) pdpt_written = true;
+      if (pdpt_written) zap_gfn(g);
+    }
+    if (!pdpt_written) break;
+    w = guest_walk(va, acc);
+  }
   if (w.outcome == PagingOutcome::PageFault) {
     res.outcome = FaultOutcome::GuestFault;
     res.error_code = w.error_code;
@@ -296,7 +316,6 @@ FaultResult ShadowMmu::page_fault(std::uint64_t va, PagingAccess acc) {
     res.why = w.why;
     return res;
   }
-  apply_paging_ad_writes(guest_, w);  // FNAME(update_accessed_dirty_bits)
   const std::uint64_t gfn = w.pa >> pg::kPageShift;
   res.gfn = gfn;
   const std::optional<std::uint64_t> pfn = gfn_to_pfn(gfn);
@@ -317,6 +336,13 @@ FaultResult ShadowMmu::page_fault(std::uint64_t va, PagingAccess acc) {
     tgfn[lv - 1] = pg::table_addr(k, f, w.entries[i]) >> pg::kPageShift;
     pt_access[lv - 1] = pt_access[lv] & pg::perms_of(k, f, w.entries[i], lv);
   }
+  // FNAME(protect_clean_gpte): on a fault that is not a write, a leaf with
+  // D = 0 gives no write access, so the first write faults and sets D. This
+  // is also the access of the direct pages below a guest large page: two
+  // aliases of one large page, one clean and one dirty, get different direct
+  // pages (role.access), not one shared writable leaf.
+  std::uint64_t pte_access = w.perms;
+  if (acc.kind != pg::AccessKind::Write && !(w.entries[w.depth - 1] & pg::kD.mask())) pte_access &= ~pg::kPermW;
   const std::uint64_t addr_mask = pdpte_addr_mask(cfg_.host);
   std::uint64_t table = root_;
   for (unsigned s = static_cast<unsigned>(root_role_.level); s > 1; --s) {
@@ -340,7 +366,7 @@ FaultResult ShadowMmu::page_fault(std::uint64_t va, PagingAccess acc) {
       // Below a guest large page: a direct page of the gfns it covers
       // (FNAME(fetch): direct_gfn = gw->gfn & ~(KVM_PAGES_PER_HPAGE - 1)).
       role.direct = 1;
-      role.access = w.perms;
+      role.access = pte_access;
       role.quadrant = 0;
       cgfn = gfn & ~genmask(kSpteIndexBits * c - 1, 0);
     }
@@ -349,7 +375,7 @@ FaultResult ShadowMmu::page_fault(std::uint64_t va, PagingAccess acc) {
     table = child.pa;
   }
   const std::uint64_t at = table + 8 * spte_index(va, 1);
-  const std::uint64_t spte = leaf_spte(w, *pfn, acc.kind == pg::AccessKind::Write, gfn);
+  const std::uint64_t spte = leaf_spte(pte_access, *pfn, gfn);
   set_spte(at, spte, 1, va);
   leaves_[at] = gfn;
   res.spte = spte;

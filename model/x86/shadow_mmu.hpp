@@ -182,11 +182,12 @@ class ShadowMmu {
   void set_spte(std::uint64_t at, std::uint64_t value, unsigned level, std::uint64_t va);
   void link(ShadowPage& parent, std::uint64_t at, ShadowPage& child, std::uint64_t va);
   void write_protect_gfn(ShadowPage& sp);
-  std::uint64_t leaf_spte(const PagingWalkResult& w, std::uint64_t pfn, bool write_access, std::uint64_t gfn) const;
+  std::uint64_t leaf_spte(std::uint64_t pte_access, std::uint64_t pfn, std::uint64_t gfn) const;
   std::uint64_t nonleaf_bits(const ShadowPage& parent) const;
   PagingWalkResult guest_walk(std::uint64_t va, PagingAccess acc) const;
   // shadow_mmu_zap.cpp
   void zap_page(std::uint64_t pa);
+  void zap_gfn(std::uint64_t gfn);
   void unlink_children(ShadowPage& sp);
   void remove_leaf(std::uint64_t at);
   bool is_pdpt_role(const ShadowPage& sp) const;

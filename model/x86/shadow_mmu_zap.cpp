@@ -80,10 +80,13 @@ void ShadowMmu::write_guest(std::uint64_t gpa, unsigned bytes, std::uint64_t val
   const std::uint64_t old = read_paging_entry(guest_, gpa, bytes);
   write_paging_entry(guest_, gpa, bytes, value);
   if (EventLog* log = guest_.log()) log->push(Event{EventKind::Write, 0, gpa, 0, old, value});
-  const std::uint64_t gfn = gpa >> pg::kPageShift;
+  zap_gfn(gpa >> pg::kPageShift);
+}
+
+// kvm_mmu_pte_write, zap policy: every indirect page of the gfn goes. A
+// root (or the PDPT page under it) among them means a root reload.
+void ShadowMmu::zap_gfn(std::uint64_t gfn) {
   if (!write_protected(gfn)) return;
-  // kvm_mmu_pte_write, zap policy: every indirect page of the gfn goes. A
-  // root (or the PDPT page under it) among them means a root reload.
   std::vector<std::uint64_t> victims;
   bool reload = false;
   for (const auto& [pa, sp] : pages_) {
