@@ -19,6 +19,7 @@
 #include "model/core/errors.hpp"
 #include "properties/arm64/stage2_gen.hpp"
 #include "properties/x86/ept_gen.hpp"
+#include "properties/x86/shadow_gen.hpp"
 #include "properties/x86/sppt_gen.hpp"
 #include "properties/campaign_fork.hpp"
 #include "properties/campaign_worker.hpp"
@@ -59,6 +60,14 @@ const std::vector<GeneratedProperty>& generated_properties() {
        "never denied by SPP; no reserved bit in the SPPT; no SPPT/EPT page leaks; a flush after every "
        "permission reduction; errors change nothing",
        [](const CampaignOptions& o) { return spptgen::gen_case(o.max_ops); }},
+      {"x86.shadow", "shadow-refines-guest-walk",
+       "after every random op (emulated writes of guest entries into eight guest table pages -- links, leaves, "
+       "large pages, self-maps, MMIO gfns, bad PDPTEs --, CR3 switches, read/write/fetch faults) in shadow paging "
+       "(Intel, AMD) and shadow NPT (4-level and PAE host): for every GVA with a shadow leaf the shadow walk gives "
+       "guest walk ∘ memslot with permissions no wider than the guest's (W only with the guest's D); leaves of "
+       "write-protected guest tables are read-only; no shadow page leaks; PAE root/PDPT pages below 4 GiB with "
+       "default_pae_pdpte or make_pae_pdpte entries",
+       [](const CampaignOptions& o) { return shadowgen::gen_case(o.max_ops); }},
   };
   return all;
 }
