@@ -19,6 +19,7 @@
 #include "model/core/errors.hpp"
 #include "properties/arm64/stage2_gen.hpp"
 #include "properties/x86/ept_gen.hpp"
+#include "properties/x86/paging_gen.hpp"
 #include "properties/x86/shadow_gen.hpp"
 #include "properties/x86/sppt_gen.hpp"
 #include "properties/campaign_fork.hpp"
@@ -60,6 +61,13 @@ const std::vector<GeneratedProperty>& generated_properties() {
        "never denied by SPP; no reserved bit in the SPPT; no SPPT/EPT page leaks; a flush after every "
        "permission reduction; errors change nothing",
        [](const CampaignOptions& o) { return spptgen::gen_case(o.max_ops); }},
+      {"x86.paging", "paging-walk-matches-oracle",
+       "random context (32-bit with/without PSE, PAE Intel/AMD, 4-/5-level; WP, SMEP, SMAP, NXE, AC, CPL, "
+       "MAXPHYADDR), guest tables written entry by entry with random P/RW/US/A/D/PS/XD and reserved bits, CR3 and "
+       "context changes, random accesses: the walk reads only backed memory or says so, A/D writes set only A/D, "
+       "a translation sets A on every entry used and D on a write leaf, #PF error codes are well formed, and "
+       "every outcome equals a flat independent recomputation",
+       [](const CampaignOptions& o) { return paginggen::gen_case(o.max_ops); }},
       {"x86.shadow", "shadow-refines-guest-walk",
        "after every random op (emulated writes of guest entries into eight guest table pages -- links, leaves, "
        "large pages, self-maps, MMIO gfns, bad PDPTEs --, CR3 switches, read/write/fetch faults) in shadow paging "

@@ -6,6 +6,7 @@
 
 #include "properties/arm64/stage2_driver.hpp"
 #include "properties/x86/ept_driver.hpp"
+#include "properties/x86/paging_driver.hpp"
 #include "properties/x86/shadow_driver.hpp"
 #include "properties/x86/sppt_driver.hpp"
 
@@ -18,7 +19,7 @@ const std::vector<std::string>& invariant_names() {
 }
 
 const std::vector<const Driver*>& drivers() {
-  static const std::vector<const Driver*> all = {&stage2_driver(), &ept_driver(), &sppt_driver(),
+  static const std::vector<const Driver*> all = {&stage2_driver(), &ept_driver(), &sppt_driver(), &paging_driver(),
                                                  &shadow_driver()};
   return all;
 }
