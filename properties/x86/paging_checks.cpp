@@ -189,9 +189,12 @@ void check_ad_set(const x86::PagingWalkResult& r, AK kind, const std::vector<Rea
     }
     if (!(after[i] & A)) rep("A is clear in the level-{} entry at {:#x} after a translation", path[i].level, path[i].pa);
     const bool leaf = i + 1 == path.size();
+    // An entry the walk used twice (a table linking to itself) is also the
+    // leaf when its address is the leaf's: it may get D as the leaf.
+    const bool is_leaf_too = path[i].pa == path.back().pa;
     if (leaf && kind == AK::Write && !(after[i] & D))
       rep("D is clear in the level-{} leaf at {:#x} after a write", path[i].level, path[i].pa);
-    if (!(leaf && kind == AK::Write) && (after[i] & D) && !(path[i].value & D))
+    if (!(is_leaf_too && kind == AK::Write) && (after[i] & D) && !(path[i].value & D))
       rep("D was set in the level-{} entry at {:#x} though it is {}", path[i].level, path[i].pa,
           leaf ? "the leaf of a non-write" : "not a leaf");
   }
