@@ -297,6 +297,38 @@ def test_decode_sppt_bad_level():
 
 
 @test
+def test_decode_paging():
+    # x86.paging: the config names the mode ("mode": 32-bit / pae / 4-level /
+    # 5-level) or gives the context bits. A 32-bit 4 MiB PDE with PSE-36
+    # (Table 4-4) and bit 21 (always reserved there) set.
+    code, out, err = run("decode", "x86.paging", "0x3fe021e7", "--level", "2",
+                         "--config", '{"mode": "32-bit", "cr4_pse": true, "maxphyaddr": 36}')
+    expect_code(code, 0, out, err)
+    expect_in(out, "x86.paging entry", "0x400000 bytes", "PSE-36", "reserved bit 21 set")
+    # A present PAE PDPTE with bit 1 set: reserved (Table 4-8, seed 002).
+    code, out, err = run("decode", "x86.paging", "0x40001003", "--level", "3", "--config", '{"mode": "pae"}')
+    expect_code(code, 0, out, err)
+    expect_in(out, "reserved bit 1 set", "Table 4-8")
+    # A clean 4-level PTE: no problems.
+    code, out, err = run("decode", "x86.paging", "0x8000000012345067", "--level", "1",
+                         "--config", '{"mode": "4-level", "efer_nxe": true}')
+    expect_code(code, 0, out, err)
+    expect_in(out, "XD", "problems: none")
+
+
+@test
+def test_decode_paging_bad_config():
+    for config, where in (('{"mode": "6-level"}', "config.mode"), ('{"mode": "pae", "cr4_pae": false}', "config.mode"),
+                          ('{"maxphyaddr": 60}', "config.maxphyaddr"), ('{"vendor": "via"}', "config.vendor"),
+                          ('{"efer_lma": true}', "efer_lma")):
+        code, out, err = run("decode", "x86.paging", "0x1", "--config", config)
+        expect_code(code, 2, out, err)
+        expect_in(err, where)
+    code, out, err = run("decode", "x86.paging", "0x1", "--level", "5", "--config", '{"mode": "4-level"}')
+    expect_code(code, 2, out, err)
+
+
+@test
 def test_decode_ept_table_entry():
     code, out, err = run("decode", "x86.ept", "0x100003007", "--level", "2")
     expect_code(code, 0, out, err)
