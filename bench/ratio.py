@@ -5,13 +5,16 @@
     bench_ops --benchmark_out=ops.json --benchmark_out_format=json
     bench_campaign --benchmark_out=campaign.json --benchmark_out_format=json
     bench_ept --benchmark_out=ept.json --benchmark_out_format=json
-    python3 bench/ratio.py walk.json ops.json campaign.json ept.json
+    bench_paging --benchmark_out=paging.json --benchmark_out_format=json
+    python3 bench/ratio.py walk.json ops.json campaign.json ept.json paging.json
 
 Prints, per configuration, the model walk (BM_translate) against the bare
 loop (BM_bare) and their ratio; the same for the EPT walk (BM_ept_walk, and
-BM_ept_walk_ad with A/D applied, against BM_ept_bare); map/unmap nanoseconds
-per operation; checked operations per second. Only the standard library is
-used.
+BM_ept_walk_ad with A/D applied, against BM_ept_bare); the x86 guest walk
+per paging mode (BM_paging_walk against BM_paging_bare); the shadow MMU's
+page fault and shadow walk in nanoseconds (BM_shadow_fault, BM_shadow_walk);
+map/unmap nanoseconds per operation; checked operations per second. Only the
+standard library is used.
 """
 
 import json
@@ -53,12 +56,17 @@ def main(argv):
         return 2
     walk, ops, checked = OrderedDict(), OrderedDict(), []
     ept = OrderedDict()
+    paging, shadow = OrderedDict(), OrderedDict()
     for b in _runs(argv[1:]):
         fam, cfg = _split(b.get("run_name", b["name"]))
         if fam in ("BM_translate", "BM_bare"):
             walk.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
         elif fam in ("BM_ept_walk", "BM_ept_walk_ad", "BM_ept_bare"):
             ept.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
+        elif fam in ("BM_paging_walk", "BM_paging_bare"):
+            paging.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
+        elif fam in ("BM_shadow_fault", "BM_shadow_walk"):
+            shadow.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
         elif fam in ("BM_map", "BM_unmap"):
             per_op = b.get("per_op")
             ops.setdefault(cfg, {})[fam] = per_op * 1e9 if per_op else None
@@ -88,6 +96,22 @@ def main(argv):
             if ad is not None:
                 line += f" {ad:9.1f} {ad / bare:6.2f}"
             print(line)
+    if paging:
+        if walk or ept:
+            print()
+        print(f"{'paging config':<13} {'model ns':>9} {'bare ns':>9} {'ratio':>6}")
+        for cfg, v in paging.items():
+            bare, model = v.get("BM_paging_bare"), v.get("BM_paging_walk")
+            if bare is None or model is None:
+                print(f"{cfg:<13} (missing {'BM_paging_bare' if bare is None else 'BM_paging_walk'})")
+                rc = 1
+                continue
+            print(f"{cfg:<13} {model:9.1f} {bare:9.1f} {model / bare:6.2f}")
+    if shadow:
+        print(f"\n{'shadow config':<13} {'fault ns':>9} {'walk ns':>9}")
+        for cfg, v in shadow.items():
+            fmt = lambda x: f"{x:.1f}" if x is not None else "-"
+            print(f"{cfg:<13} {fmt(v.get('BM_shadow_fault')):>9} {fmt(v.get('BM_shadow_walk')):>9}")
     if ops:
         print(f"\n{'ops config':<12} {'map ns/op':>10} {'unmap ns/op':>12}")
         for cfg, v in ops.items():
