@@ -4,10 +4,14 @@
 
 #include <pybind11/pybind11.h>
 
+#include <memory>
+
 #include "model/arm64/stage2.hpp"
 #include "model/x86/ept_geometry.hpp"
 #include "model/x86/ept_perms.hpp"
 #include "model/x86/ept_walk.hpp"
+#include "model/x86/paging_pdpte.hpp"
+#include "model/x86/paging_walk.hpp"
 #include "model/x86/spp_check.hpp"
 #include "convert.hpp"
 
@@ -46,5 +50,24 @@ x86::EptPerms to_ept_perms(pybind11::handle v, const char* name);
 // EptWalkResult as a dict (see _core.pyi EptWalk).
 pybind11::dict ept_walk_to_dict(const x86::EptConfig& cfg, const x86::EptWalkResult& r);
 pybind11::dict ept_config_to_dict(const x86::EptConfig& c);
+
+// ---- x86.paging / x86.shadow ----
+void bind_paging(pybind11::module_& m);            // paging.cpp: PagingContext, GuestPaging, decode_paging
+void bind_shadow(pybind11::module_& m);            // shadow.cpp: roles, PAE PDPTE values, ShadowMmu (after paging)
+// Guest memory with its paging registers: what GuestPaging wraps and ShadowMmu walks.
+struct GuestPaging {
+  GuestPaging(const x86::PagingContext& c, x86::Vendor v);
+  std::unique_ptr<PhysMem> mem;
+  x86::PagingContext ctx;
+  x86::Vendor vendor;
+  std::uint64_t cr3 = 0;
+  x86::PdpteFile pdptes{};  // Intel's PDPTE registers, loaded by set_cr3 in PAE mode
+};
+// "intel" | "amd" (TypeError / InputError naming the argument).
+x86::Vendor to_vendor(pybind11::handle v, const char* name);
+// access "read" | "write" | "fetch" and the implicit flag (an implicit fetch is an InputError).
+x86::PagingAccess to_paging_access(pybind11::handle access, pybind11::handle implicit);
+// A PagingContext argument (TypeError otherwise).
+const x86::PagingContext& to_context(pybind11::handle v, const char* name);
 
 }  // namespace ptspec::pyb

@@ -45,4 +45,6 @@ PYBIND11_MODULE(_core, m) {
   ptspec::pyb::bind_spp(m);
   ptspec::pyb::bind_ept_mmu(m);
   ptspec::pyb::bind_spp_system(m);
+  ptspec::pyb::bind_paging(m);
+  ptspec::pyb::bind_shadow(m);
 }

@@ -25,6 +25,13 @@ plus ``EptConfig``, ``decode_ept``, ``decode_sppt``, the sub-page vector
 Operations return the kernel's errno as an int; bad Python input raises
 (TypeError, ValueError/InputError, OverflowError). See ``ptspec.plot`` for
 pictures of an address range.
+
+x86 guest paging and KVM's shadow MMU::
+
+    ctx = ptspec.PagingContext(cr4_pae=True)                # PAE paging
+    g = ptspec.GuestPaging(ctx)                             # guest memory + CR3
+    ptspec.root_role(ctx)["pae_root"]                       # -> 1 (root level 3)
+    mmu = ptspec.ShadowMmu(g)                               # shadow paging over g
 """
 
 from ._core import (  # noqa: F401  (re-exports)
@@ -36,9 +43,12 @@ from ._core import (  # noqa: F401  (re-exports)
     ERANGE,
     Ept,
     EptConfig,
+    GuestPaging,
     InputError,
+    PagingContext,
     SPP_SUBPAGES,
     SPP_SUBPAGE_SIZE,
+    ShadowMmu,
     SppSystem,
     Stage2,
     Stage2Config,
@@ -46,15 +56,22 @@ from ._core import (  # noqa: F401  (re-exports)
     corpus_dir,
     decode,
     decode_ept,
+    decode_paging,
     decode_sppt,
+    default_pae_pdpte,
     errno_name,
     errno_value,
     formats,
+    is_shadow_present_pte,
     lemmas,
     list_corpus,
     load_case,
+    make_pae_pdpte,
+    page_role_decode,
+    page_role_encode,
     prove,
     replay,
+    root_role,
     spp_bitmap,
     spp_check,
     spp_format,
@@ -76,9 +93,12 @@ __all__ = [
     "ERANGE",
     "Ept",
     "EptConfig",
+    "GuestPaging",
     "InputError",
+    "PagingContext",
     "SPP_SUBPAGES",
     "SPP_SUBPAGE_SIZE",
+    "ShadowMmu",
     "SppSystem",
     "Stage2",
     "Stage2Config",
@@ -86,15 +106,22 @@ __all__ = [
     "corpus_dir",
     "decode",
     "decode_ept",
+    "decode_paging",
     "decode_sppt",
+    "default_pae_pdpte",
     "errno_name",
     "errno_value",
     "formats",
+    "is_shadow_present_pte",
     "lemmas",
     "list_corpus",
     "load_case",
+    "make_pae_pdpte",
+    "page_role_decode",
+    "page_role_encode",
     "prove",
     "replay",
+    "root_role",
     "spp_bitmap",
     "spp_check",
     "spp_format",

@@ -473,3 +473,161 @@ class SppSystem:
     def clear_events(self) -> None: ...
 
 def decode_sppt(value: int, level: Optional[int] = None, maxphyaddr: int = 46) -> Decoded: ...
+
+# ---- x86.paging (bindings/paging.cpp) ----
+PagingAccessName = Literal["read", "write", "fetch"]
+
+class PagingContext:
+    def __init__(
+        self,
+        *,
+        cr0_pg: bool = True,
+        cr0_wp: bool = False,
+        cr4_pae: bool = False,
+        cr4_pse: bool = False,
+        cr4_smep: bool = False,
+        cr4_smap: bool = False,
+        cr4_la57: bool = False,
+        efer_nxe: bool = False,
+        efer_lma: bool = False,
+        eflags_ac: bool = False,
+        cpl: int = 0,
+        maxphyaddr: int = 46,
+        gb_pages: bool = True,
+    ) -> None: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def levels(self) -> int: ...
+    def to_dict(self) -> Dict[str, Union[bool, int]]: ...
+
+class PagingAdWrite(TypedDict):
+    pa: int
+    level: int
+    old: int
+    new: int
+
+class PagingWalk(TypedDict):
+    va: int
+    ok: bool
+    outcome: str
+    mode: str
+    level: int
+    entry: int
+    entry_pa: int
+    from_pdpte_register: bool
+    writable: bool
+    user: bool
+    executable: bool
+    pa: Optional[int]
+    size: Optional[int]
+    error_code: Optional[int]
+    reserved_bits: int
+    ad_writes: List[PagingAdWrite]
+    entries: List[int]
+    why: str
+
+class PdpteLoad(TypedDict):
+    outcome: str
+    ok: bool
+    pdptes: List[int]
+    bad_index: Optional[int]
+    reserved_bits: int
+    why: str
+
+class GuestPaging:
+    def __init__(self, ctx: PagingContext, vendor: Literal["intel", "amd"] = "intel") -> None: ...
+    @property
+    def ctx(self) -> PagingContext: ...
+    @property
+    def vendor(self) -> str: ...
+    @property
+    def cr3(self) -> int: ...
+    def alloc_page(self) -> int: ...
+    def write_entry(self, pa: int, value: int) -> None: ...
+    def read_entry(self, pa: int) -> int: ...
+    def set_cr3(self, cr3: int) -> Optional[PdpteLoad]: ...
+    def walk(self, va: int, access: PagingAccessName = "read", implicit: bool = False, apply_ad: bool = True) -> PagingWalk: ...
+
+def decode_paging(
+    value: int,
+    level: int,
+    mode: Literal["32-bit", "pae", "4-level", "5-level"] = "4-level",
+    maxphyaddr: int = 46,
+    nxe: bool = False,
+    pse: bool = False,
+    gb_pages: bool = True,
+) -> Decoded: ...
+
+# ---- x86.shadow (bindings/shadow.cpp) ----
+PageRoleFields = Dict[str, int]  # level, has_4_byte_gpte, quadrant, direct, access, ..., pae_root, smm
+
+def page_role_encode(fields: PageRoleFields) -> int: ...
+def page_role_decode(word: int) -> PageRoleFields: ...
+def root_role(
+    ctx: PagingContext,
+    kind: Literal["shadow", "tdp", "npt"] = "shadow",
+    *,
+    tdp_level: int = 4,
+    ad_disabled: bool = False,
+    smm: bool = False,
+    guest_mode: bool = False,
+) -> PageRoleFields: ...
+def default_pae_pdpte(zero_page: int, *, maxphyaddr: int = 46, c_bit: int = 0) -> int: ...
+def make_pae_pdpte(child: int, *, maxphyaddr: int = 46, c_bit: int = 0) -> int: ...
+def is_shadow_present_pte(spte: int) -> bool: ...
+
+class ShadowFault(TypedDict):
+    outcome: str
+    fixed: bool
+    error_code: Optional[int]
+    gfn: int
+    spte: int
+    why: str
+
+class ShadowWalkInfo(TypedDict):
+    present: bool
+    host_pa: Optional[int]
+    writable: bool
+    user: bool
+    executable: bool
+    level: int
+    entry: int
+
+class ShadowPageInfo(TypedDict):
+    pa: int
+    role: PageRoleFields
+    gfn: int
+    root: bool
+    special_pdpt: bool
+
+class ShadowMmu:
+    def __init__(
+        self,
+        guest: GuestPaging,
+        *,
+        kind: Literal["shadow", "npt"] = "shadow",
+        tdp_level: int = 4,
+        maxphyaddr: int = 46,
+        c_bit: int = 0,
+        slots: Optional[List[tuple]] = None,
+    ) -> None: ...
+    def set_context(self, cr3: Optional[int] = None) -> bool: ...
+    def page_fault(self, va: int, access: PagingAccessName = "read", implicit: bool = False) -> ShadowFault: ...
+    def write_guest(self, gpa: int, value: int) -> None: ...
+    def shadow_walk(self, va: int) -> ShadowWalkInfo: ...
+    @property
+    def root(self) -> int: ...
+    @property
+    def root_role(self) -> PageRoleFields: ...
+    @property
+    def root_role_word(self) -> int: ...
+    @property
+    def guest_level(self) -> int: ...
+    @property
+    def default_pdpte(self) -> int: ...
+    @property
+    def pae_entries(self) -> Optional[List[int]]: ...
+    def pages(self) -> List[ShadowPageInfo]: ...
+    def write_protected(self, gfn: int) -> bool: ...
+    def checks(self) -> Dict[str, str]: ...
