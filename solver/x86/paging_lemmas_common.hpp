@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "model/x86/paging_entry.hpp"
+#include "solver/cases.hpp"
 #include "solver/lemma.hpp"
 #include "solver/symbolic.hpp"
-#include "solver/x86/ept_lemmas_common.hpp"  // SelectedCases
 
 namespace ptspec::solver::paging {
 
@@ -32,7 +32,6 @@ using xp::AccessKind;
 using xp::Format;
 using xp::Mode;
 using xp::Rights;
-using ept::SelectedCases;
 
 inline constexpr const char* kFormat = "x86.paging";
 
@@ -118,7 +117,7 @@ inline Labels labels_of(const Format& f, unsigned level) {
           {"level", level}};
 }
 
-// SelectedCases (ept_lemmas_common.hpp) with the cases split into groups,
+// SelectedCases (solver/cases.hpp) with the cases split into groups,
 // one obligation per group (here: per paging mode): one selector "case"
 // shared by every group, so a counterexample's labels come out the same way.
 // Measured: paging-reserved-masks-match-sdm 3.4 s as one obligation.

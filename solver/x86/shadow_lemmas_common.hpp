@@ -25,15 +25,14 @@
 #include "model/x86/shadow_pae.hpp"
 #include "model/x86/shadow_role.hpp"
 #include "model/x86/shadow_root.hpp"
+#include "solver/cases.hpp"
 #include "solver/lemma.hpp"
 #include "solver/symbolic.hpp"
-#include "solver/x86/ept_lemmas_common.hpp"  // SelectedCases
 
 namespace ptspec::solver::shadow {
 
 namespace xs = x86::shadow;
 using x86::shadow::PaeConfig;
-using ept::SelectedCases;
 using Regs = xs::RoleRegs<Symbolic>;
 using Role = xs::RoleFields<Symbolic>;
 
