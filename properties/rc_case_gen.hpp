@@ -5,9 +5,13 @@
 // the public headers must not.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <functional>
 #include <ostream>
 #include <rapidcheck/Gen.h>
+#include <rapidcheck/gen/Numeric.h>
+#include <rapidcheck/gen/Transform.h>
 #include <string>
 #include <vector>
 
@@ -15,6 +19,29 @@
 #include "properties/case.hpp"
 
 namespace ptspec::props {
+
+// A uniform choice in [0, n) whatever RapidCheck's size; shrinks towards 0.
+// The generators pick every field of an op plan with it.
+inline rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
+
+// An op kind drawn by weight: kind_of(table, v) for v = choice(total_weight(table)).
+// A v past the total (never drawn) gives the table's first kind.
+template <class Kind> struct KindWeight {
+  Kind kind;
+  int weight;
+};
+template <class Kind, std::size_t N> constexpr int total_weight(const std::array<KindWeight<Kind>, N>& table) {
+  int t = 0;
+  for (const auto& k : table) t += k.weight;
+  return t;
+}
+template <class Kind, std::size_t N> constexpr Kind kind_of(const std::array<KindWeight<Kind>, N>& table, int v) {
+  for (const auto& k : table) {
+    if (v < k.weight) return k.kind;
+    v -= k.weight;
+  }
+  return table.front().kind;
+}
 
 struct GeneratedCase {
   Json config = Json::object();

@@ -35,9 +35,6 @@ constexpr std::uint64_t kPhysBase = std::uint64_t{1} << 31;
 // every leaf to check the abstraction.
 constexpr std::uint64_t kMaxLeaves = 128;
 
-// A uniform choice in [0, n) whatever RapidCheck's size; shrinks towards 0.
-rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
-
 // ---- configuration ----
 
 struct ConfigPlan {
@@ -84,14 +81,9 @@ Config make_config(const ConfigPlan& p) {
 
 enum class Kind { Map, Unmap, SetOwner, Memcache, RelaxPerms, Wrprotect, Mkyoung, Mkold, Free };
 
-struct KindWeight {
-  Kind kind;
-  int weight;
-};
-
 // Maps dominate (they build the structure the other ops act on); free is
 // rare because everything after it is -EINVAL.
-constexpr std::array<KindWeight, 9> kKinds = {{{Kind::Map, 30},
+constexpr std::array<KindWeight<Kind>, 9> kKinds = {{{Kind::Map, 30},
                                                {Kind::Unmap, 14},
                                                {Kind::SetOwner, 12},
                                                {Kind::Memcache, 6},
@@ -100,20 +92,6 @@ constexpr std::array<KindWeight, 9> kKinds = {{{Kind::Map, 30},
                                                {Kind::Mkyoung, 4},
                                                {Kind::Mkold, 4},
                                                {Kind::Free, 1}}};
-
-constexpr int total_weight() {
-  int t = 0;
-  for (const auto& k : kKinds) t += k.weight;
-  return t;
-}
-
-Kind kind_of(int v) {
-  for (const auto& k : kKinds) {
-    if (v < k.weight) return k.kind;
-    v -= k.weight;
-  }
-  return Kind::Map;
-}
 
 // Permission strings, common ones twice; the first eight have no device bit
 // (relax_perms only adds r/w/x). Executable device memory ("rwxd") is
@@ -159,7 +137,7 @@ Json range_op(const char* name, std::uint64_t addr, std::uint64_t size) {
 }
 
 Json op_json(const Window& w, const OpPlan& p) {
-  const Kind kind = kind_of(p.kind);
+  const Kind kind = kind_of(kKinds, p.kind);
   if (kind == Kind::Free) return Json{{"op", "free"}};
   if (kind == Kind::Memcache) {
     Json pages = p.pages == 0 ? Json("auto") : Json(static_cast<unsigned>(p.pages - 1));
@@ -288,7 +266,7 @@ rc::Gen<Op> gen_op(const Config& cfg) {
   using rc::gen::set;
   const Window w = window_of(cfg);
   auto plan = rc::gen::build<OpPlan>(
-      set(&OpPlan::kind, choice(total_weight())), set(&OpPlan::unit, choice(8)), set(&OpPlan::blk, choice(4)),
+      set(&OpPlan::kind, choice(total_weight(kKinds))), set(&OpPlan::unit, choice(8)), set(&OpPlan::blk, choice(4)),
       set(&OpPlan::off, choice(8)), set(&OpPlan::size, choice(8)), set(&OpPlan::phys, choice(8)),
       set(&OpPlan::pblk, choice(4)), set(&OpPlan::prot, choice(16)), set(&OpPlan::sw, choice(64)),
       set(&OpPlan::owner, choice(8)), set(&OpPlan::pages, choice(5)),

@@ -33,14 +33,8 @@ std::string prot_letters(unsigned xwr, bool ux) {
   return x86::ept_perms_string(c, xwr | (ux ? x86::ept::kUserExec.mask() : 0));
 }
 
-rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
-
 enum class Kind { Map, Unmap, Protect, Split, Collapse, Spp, Access, Memcache };
-struct KindWeight {
-  Kind kind;
-  int weight;
-};
-constexpr std::array<KindWeight, 8> kKinds = {{{Kind::Map, 30},
+constexpr std::array<KindWeight<Kind>, 8> kKinds = {{{Kind::Map, 30},
                                                {Kind::Unmap, 12},
                                                {Kind::Protect, 12},
                                                {Kind::Split, 8},
@@ -48,19 +42,6 @@ constexpr std::array<KindWeight, 8> kKinds = {{{Kind::Map, 30},
                                                {Kind::Spp, 5},
                                                {Kind::Access, 8},
                                                {Kind::Memcache, 5}}};
-constexpr int total_weight() {
-  int t = 0;
-  for (const auto& k : kKinds) t += k.weight;
-  return t;
-}
-Kind kind_of(int v) {
-  for (const auto& k : kKinds) {
-    if (v < k.weight) return k.kind;
-    v -= k.weight;
-  }
-  return Kind::Map;
-}
-
 // XWR values: legal ones first; 2 and 6 (write without read) and 0 are refused.
 constexpr std::array<int, 10> kXwr = {7, 3, 1, 5, 7, 3, 4, 2, 0, 6};
 constexpr std::array<const char*, 4> kAccess = {"read", "write", "exec_supervisor", "exec_user"};
@@ -95,7 +76,7 @@ Config make_config(const ConfigPlan& p) {
 }
 
 Json op_json(const Config& cfg, const OpPlan& p) {
-  const Kind kind = kind_of(p.kind);
+  const Kind kind = kind_of(kKinds, p.kind);
   if (kind == Kind::Memcache) {
     Json pages = p.extra % 3 == 0 ? Json("auto") : Json(static_cast<unsigned>(p.extra % 4));
     return Json{{"op", "memcache"}, {"pages", pages}};
@@ -167,7 +148,7 @@ rc::Gen<Config> gen_config() {
 rc::Gen<Op> gen_op(const Config& cfg) {
   using rc::gen::set;
   auto plan = rc::gen::build<OpPlan>(
-      set(&OpPlan::kind, choice(total_weight())), set(&OpPlan::unit, choice(4)), set(&OpPlan::blk, choice(4)),
+      set(&OpPlan::kind, choice(total_weight(kKinds))), set(&OpPlan::unit, choice(4)), set(&OpPlan::blk, choice(4)),
       set(&OpPlan::off, choice(8)), set(&OpPlan::size, choice(8)), set(&OpPlan::phys, choice(4)),
       set(&OpPlan::xwr, choice(static_cast<int>(kXwr.size()))), set(&OpPlan::ux, choice(3)),
       set(&OpPlan::level, choice(3)), set(&OpPlan::extra, choice(8)), set(&OpPlan::special, choice(40)));

@@ -24,7 +24,6 @@ constexpr std::array<std::uint64_t, 8> kBits = {1, 2, 4, 8, 0x20, 0x40, 0x80, st
 constexpr std::array<std::uint64_t, 7> kRsvd = {0, std::uint64_t{1} << 51, std::uint64_t{1} << 62, 1u << 13,
                                                 1u << 21, 2, 0x20};
 
-rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
 // Table indices: 0 in half the cases (so writes and accesses meet), else one
 // of kIndex (1, 3, 511 reach other slots and the table's last entry).
 std::uint64_t index_of(int c) { return c < 4 ? 0 : kIndex[static_cast<std::size_t>(c - 4)]; }

@@ -32,8 +32,6 @@ constexpr std::array<ModeInfo, 5> kModes = {{{"32-bit", 2, true, false},
                                              {"4-level", 4, false, false},
                                              {"5-level", 5, false, false}}};
 
-rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
-
 struct Plan {
   int kind = 0, page = 0, index = 0, target = 0, flags = 0, level = 0, va = 0;
 };

@@ -22,8 +22,6 @@ constexpr std::array<std::uint64_t, 8> kBitmaps = {0x0,        0xFFFF'FFFF, 0x1,
                                                    0xAAAA'AAAA, 0x5555'AAAA, 0x8000'0001, 0x0000'FFFF};
 constexpr std::array<const char*, 6> kProts = {"rw", "r", "rwx", "rx", "w", "x"};
 
-rc::Gen<int> choice(int n) { return rc::gen::resize(100, rc::gen::inRange(0, n)); }
-
 struct Plan {
   int kind = 0, page = 0, sub = 0, bitmap = 0, prot = 0, size = 0, level = 0;
 };
