@@ -15,22 +15,6 @@ namespace {
 using arm64::Stage2Config;
 namespace s2 = arm64::s2;
 
-// A config number: wrong type -> TypeError; any value out of range (negative,
-// huge) is a config error -> InputError naming the field.
-unsigned config_number(py::handle v, const char* field) {
-  if (PyBool_Check(v.ptr()) || !PyIndex_Check(v.ptr()))
-    throw py::type_error(fmt::format("config.{}: expected an int, got {}", field, type_name(v)));
-  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(v.ptr()));
-  if (!i) throw py::error_already_set();
-  long long x = PyLong_AsLongLong(i.ptr());
-  if (x == -1 && PyErr_Occurred()) {
-    PyErr_Clear();
-    throw InputError(fmt::format("config.{}: {} is out of range", field, py::str(i).cast<std::string>()));
-  }
-  if (x < 0 || x > 0xffff'ffffll) throw InputError(fmt::format("config.{}: {} is out of range", field, x));
-  return static_cast<unsigned>(x);
-}
-
 std::string config_string(py::handle v, const char* field) {
   if (!py::isinstance<py::str>(v))
     throw py::type_error(fmt::format("config.{}: expected a str, got {}", field, type_name(v)));

@@ -48,6 +48,20 @@ std::uint64_t to_u64_max(py::handle v, const char* name, std::uint64_t max) {
   return x;
 }
 
+unsigned config_number(py::handle v, const char* field) {
+  if (PyBool_Check(v.ptr()) || !PyIndex_Check(v.ptr()))
+    throw py::type_error(fmt::format("config.{}: expected an int, got {}", field, type_name(v)));
+  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(v.ptr()));
+  if (!i) throw py::error_already_set();
+  long long x = PyLong_AsLongLong(i.ptr());
+  if (x == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    throw InputError(fmt::format("config.{}: {} is out of range", field, py::str(i).cast<std::string>()));
+  }
+  if (x < 0 || x > 0xffff'ffffll) throw InputError(fmt::format("config.{}: {} is out of range", field, x));
+  return static_cast<unsigned>(x);
+}
+
 unsigned to_unsigned(py::handle v, const char* name) {
   return static_cast<unsigned>(to_u64_max(v, name, 0xffff'ffffu));
 }

@@ -51,12 +51,29 @@ std::uint64_t to_u64(py::handle v, const char* name);
 // The same, limited to `max` (OverflowError above it).
 std::uint64_t to_u64_max(py::handle v, const char* name, std::uint64_t max);
 unsigned to_unsigned(py::handle v, const char* name);
+// A config number (Stage2Config, EptConfig): wrong type -> TypeError; any
+// value out of range (negative, huge) is a config error -> InputError
+// "config.<field>: ...".
+unsigned config_number(py::handle v, const char* field);
 // An optional table level: None -> -1, else 0..3 (InputError otherwise).
 int to_level(py::handle v, const char* name);
 // "rw", "r-x", "rwd" ... (enum kvm_pgtable_prot); InputError if malformed.
 arm64::Prot to_prot(py::handle v, const char* name);
 // A str or os.PathLike as a file system path.
 std::string to_path(py::handle v, const char* name);
+// A walk's A/D writes as [{pa, level, old, new}] (EptAdWrite, PagingAdWrite).
+template <class Writes> py::list ad_writes_to_list(const Writes& writes) {
+  py::list out;
+  for (const auto& w : writes) {
+    py::dict a;
+    a["pa"] = w.pa;
+    a["level"] = w.level;
+    a["old"] = w.old_value;
+    a["new"] = w.new_value;
+    out.append(a);
+  }
+  return out;
+}
 // Python type name, for messages.
 std::string type_name(py::handle v);
 

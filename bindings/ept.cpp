@@ -19,22 +19,6 @@ namespace {
 using x86::EptConfig;
 namespace ept = x86::ept;
 
-// A config number: wrong type -> TypeError; out of range -> InputError
-// naming the field (as Stage2Config, config.cpp).
-unsigned config_number(py::handle v, const char* field) {
-  if (PyBool_Check(v.ptr()) || !PyIndex_Check(v.ptr()))
-    throw py::type_error(fmt::format("config.{}: expected an int, got {}", field, type_name(v)));
-  py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(v.ptr()));
-  if (!i) throw py::error_already_set();
-  long long x = PyLong_AsLongLong(i.ptr());
-  if (x == -1 && PyErr_Occurred()) {
-    PyErr_Clear();
-    throw InputError(fmt::format("config.{}: {} is out of range", field, py::str(i).cast<std::string>()));
-  }
-  if (x < 0 || x > 0xffff'ffffll) throw InputError(fmt::format("config.{}: {} is out of range", field, x));
-  return static_cast<unsigned>(x);
-}
-
 bool config_bool(py::handle v, const char* field) {
   if (!PyBool_Check(v.ptr()))
     throw py::type_error(fmt::format("config.{}: expected a bool, got {}", field, type_name(v)));
@@ -129,16 +113,7 @@ py::dict ept_walk_to_dict(const EptConfig& cfg, const x86::EptWalkResult& r) {
   d["ignore_pat"] = r.ignore_pat;
   // Bit 61 of the leaf (SPP applies to writes when it maps 4K and W = 0).
   d["spp"] = ok || violation ? (r.entry & ept::kSpp.mask()) != 0 : false;
-  py::list ad;
-  for (const x86::EptAdWrite& w : r.ad_writes) {
-    py::dict a;
-    a["pa"] = w.pa;
-    a["level"] = w.level;
-    a["old"] = w.old_value;
-    a["new"] = w.new_value;
-    ad.append(a);
-  }
-  d["ad_writes"] = ad;
+  d["ad_writes"] = ad_writes_to_list(r.ad_writes);
   d["exit_qualification"] = violation ? py::object(py::int_(r.exit_qualification)) : py::object(py::none());
   d["misconfig"] = misconfig ? py::object(py::str(x86::ept_misconfig_key(r.misconfig))) : py::object(py::none());
   d["reserved_bits"] = r.reserved_bits;

@@ -92,16 +92,7 @@ py::dict walk_to_dict(const x86::PagingWalkResult& r) {
   d["size"] = ok ? py::object(py::int_(r.size)) : py::object(py::none());
   d["error_code"] = pf ? py::object(py::int_(r.error_code)) : py::object(py::none());
   d["reserved_bits"] = r.reserved_bits;
-  py::list ad;
-  for (const x86::PagingAdWrite& w : r.ad_writes) {
-    py::dict a;
-    a["pa"] = w.pa;
-    a["level"] = w.level;
-    a["old"] = w.old_value;
-    a["new"] = w.new_value;
-    ad.append(a);
-  }
-  d["ad_writes"] = ad;
+  d["ad_writes"] = ad_writes_to_list(r.ad_writes);
   py::list entries;
   for (unsigned i = 0; i < r.depth; ++i) entries.append(r.entries[i]);
   d["entries"] = entries;
