@@ -23,9 +23,11 @@
 //    also PENDING ones (the module may skip tracking for a never-accepted
 //    page; requiring it is the conservative choice).
 //  - RANGE.UNBLOCK needs "tracked" whether or not the TD runs.
-//  - Op-state checks (PAGE.ADD before finalize, AUG/ACCEPT after) come
-//    first, as the module checks the TD before walking to the entry; a word
-//    that is not a state code then gives EPT_ENTRY_STATE_INCORRECT|RCX.
+//  - Lifecycle checks (PAGE.ADD before finalize, AUG/ACCEPT after) come
+//    first, as the module checks the TD before walking to the entry, with
+//    the seed-era codes TD_FINALIZED / TD_NOT_FINALIZED (TDX 1.5 reports
+//    OP_STATE_INCORRECT); a word that is not a state code then gives
+//    EPT_ENTRY_STATE_INCORRECT|RCX.
 //  - The guest's TDG.MEM.PAGE.ACCEPT on a non-PENDING, non-accepted entry
 //    is reported as EPT_ENTRY_STATE_INCORRECT|RCX (the module would exit to
 //    the host with an EPT violation; the model keeps one status per outcome).
@@ -220,16 +222,16 @@ SeptStep<D> sept_transition(const D& d, SeptOp op, const WordOf<D>& state, const
       return g(bad_code, kEptEntryStateIncorrect | rcx,
                g(!is_state(d, state, Free), kEptEntryNotFree | rcx, success(d, st(d, NlMapped))));
     case SeptOp::PageAdd:  // FREE -> MAPPED, 4K, before finalize
-      return g(finalized, kOpStateIncorrect,
+      return g(finalized, kTdFinalized,
                g(!leaf_level, kOperandInvalid | rcx,
                  g(bad_code, kEptEntryStateIncorrect | rcx,
                    g(!is_state(d, state, Free), kEptEntryNotFree | rcx, success(d, st(d, Mapped))))));
     case SeptOp::PageAug:  // FREE/REMOVED -> PENDING, after finalize
-      return g(!finalized, kOpStateIncorrect,
+      return g(!finalized, kTdNotFinalized,
                g(bad_code, kEptEntryStateIncorrect | rcx,
                  g(!in_states(d, state, Free, Removed), kEptEntryNotFree | rcx, success(d, st(d, Pending)))));
     case SeptOp::PageAccept:  // PENDING -> MAPPED (guest)
-      return g(!finalized, kOpStateIncorrect,
+      return g(!finalized, kTdNotFinalized,
                g(bad_code, kEptEntryStateIncorrect | rcx,
                  g(!leaf_level, kPageSizeMismatch | rcx,
                    g(in_states(d, state, Mapped, BlockedW), kPageAlreadyAccepted | rcx,
@@ -316,8 +318,11 @@ TrackStep<D> track_step(const D& d, const WordOf<D>& epoch, const WordOf<D>& cou
 // enum pg_level: NONE 0, 4K 1, 2M 2, 1G 3, 512G 4. TDX levels: 0 = 4K ... 3 = 512G.
 inline constexpr unsigned kPgLevelNone = 0, kPgLevel4K = 1, kPgLevel2M = 2, kPgLevel1G = 3, kPgLevel512G = 4;
 
-template <Domain D> BoolOf<D> pg_level_supported(const D& d, const WordOf<D>& level) {
-  return d.ule(d.lit(kPgLevel4K), level) && d.ule(level, d.lit(kPgLevel512G));
+// 1..4, or 1..5 with a 5-level EPT (KVM's PML5 root has role.level 5 and its
+// entries are linked with link_private_spt at that level).
+inline constexpr unsigned kPgLevel5 = 5;
+template <Domain D> BoolOf<D> pg_level_supported(const D& d, const WordOf<D>& level, unsigned ept_levels = 4) {
+  return d.ule(d.lit(kPgLevel4K), level) && d.ule(level, d.lit(ept_levels >= 5 ? kPgLevel5 : kPgLevel512G));
 }
 template <Domain D> WordOf<D> pg_level_to_tdx_sept_level(const D& d, const WordOf<D>& level) {
   return level - d.lit(1);
@@ -328,10 +333,11 @@ template <Domain D> WordOf<D> tdx_sept_level_size(const D& d, const WordOf<D>& t
 }
 
 // Concrete, with KVM's WARN on PG_LEVEL_NONE as an error: throws InputError
-// for a level outside 1..4.
-inline unsigned pg_level_to_tdx_sept_level(unsigned pg_level) {
-  if (pg_level < kPgLevel4K || pg_level > kPgLevel512G)
-    throw InputError("pg_level: " + std::to_string(pg_level) + " is not a KVM page level (1 = 4K .. 4 = 512G)");
+// for a level outside 1..4 (1..5 when `ept_levels` is 5).
+inline unsigned pg_level_to_tdx_sept_level(unsigned pg_level, unsigned ept_levels = 4) {
+  if (!pg_level_supported(Concrete{}, pg_level, ept_levels))
+    throw InputError("pg_level: " + std::to_string(pg_level) + " is not a KVM page level (1 = 4K .. " +
+                     (ept_levels >= 5 ? "5 = PML5 root" : "4 = 512G") + ")");
   return static_cast<unsigned>(pg_level_to_tdx_sept_level(Concrete{}, pg_level));
 }
 

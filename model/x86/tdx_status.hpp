@@ -23,13 +23,17 @@ namespace ptspec::x86::tdx {
 inline constexpr Field kStatusClass{63, 32};   // TDX_SEAMCALL_STATUS_MASK
 inline constexpr Field kStatusDetail{31, 0};   // operand id (or other detail)
 inline constexpr Field kStatusError{63, 63};   // the call failed; nothing changed
+inline constexpr std::uint64_t kSeamcallStatusMask = 0xFFFF'FFFF'0000'0000;  // TDX_SEAMCALL_STATUS_MASK
 
 // ---- status classes (bits 63:32; detail 0) ----
 inline constexpr std::uint64_t kSuccess = 0x0000'0000'0000'0000;
 inline constexpr std::uint64_t kOperandInvalid = 0xC000'0100'0000'0000;
 inline constexpr std::uint64_t kOperandBusy = 0x8000'0200'0000'0000;
 inline constexpr std::uint64_t kPreviousTlbEpochBusy = 0x8000'0201'0000'0000;
-inline constexpr std::uint64_t kOpStateIncorrect = 0xC000'0608'0000'0000;
+inline constexpr std::uint64_t kOperandPageMetadataIncorrect = 0xC000'0300'0000'0000;  // PAMT check
+inline constexpr std::uint64_t kTdNotFinalized = 0xC000'0602'0000'0000;  // seed-era tdx_errno.h
+inline constexpr std::uint64_t kTdFinalized = 0xC000'0603'0000'0000;     // seed-era tdx_errno.h
+inline constexpr std::uint64_t kOpStateIncorrect = 0xC000'0608'0000'0000;  // TDX 1.5 lifecycle check
 inline constexpr std::uint64_t kEptWalkFailed = 0xC000'0B00'0000'0000;
 inline constexpr std::uint64_t kEptEntryNotFree = 0xC000'0B02'0000'0000;
 inline constexpr std::uint64_t kGpaRangeNotBlocked = 0xC000'0B06'0000'0000;
@@ -76,6 +80,9 @@ constexpr const char* status_class_name(std::uint64_t s) {
     case kOperandInvalid: return "OPERAND_INVALID";
     case kOperandBusy: return "OPERAND_BUSY";
     case kPreviousTlbEpochBusy: return "PREVIOUS_TLB_EPOCH_BUSY";
+    case kOperandPageMetadataIncorrect: return "OPERAND_PAGE_METADATA_INCORRECT";
+    case kTdNotFinalized: return "TD_NOT_FINALIZED";
+    case kTdFinalized: return "TD_FINALIZED";
     case kOpStateIncorrect: return "OP_STATE_INCORRECT";
     case kEptWalkFailed: return "EPT_WALK_FAILED";
     case kEptEntryNotFree: return "EPT_ENTRY_NOT_FREE";

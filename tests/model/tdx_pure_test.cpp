@@ -64,6 +64,9 @@ TEST(TdxStatus, CodesAndNames) {
   EXPECT_EQ(status_name(kOperandBusy | kOperandIdRcx), "OPERAND_BUSY|RCX");
   EXPECT_EQ(status_name(kTlbTrackingNotDone | kOperandIdRcx), "TLB_TRACKING_NOT_DONE|RCX");
   EXPECT_EQ(status_name(kPreviousTlbEpochBusy), "PREVIOUS_TLB_EPOCH_BUSY");
+  EXPECT_EQ(status_name(kOperandPageMetadataIncorrect | kOperandIdR8), "OPERAND_PAGE_METADATA_INCORRECT|R8");
+  EXPECT_EQ(status_name(kTdFinalized), "TD_FINALIZED");
+  EXPECT_EQ((kSeptBusy & kSeamcallStatusMask), kOperandBusy);
   EXPECT_EQ(status_name(kOperandBusy | 0x77), "OPERAND_BUSY|0x77");
   EXPECT_EQ(status_name(0xC000'0B99'0000'0000), "0xc0000b9900000000");
   EXPECT_EQ(status_is_error(C, kEptPageNotFree), true);
@@ -126,11 +129,12 @@ TEST(TdxSeptState, TransitionTable) {
       {SeptAdd, S(Free), true, true, false, false, true, S(NlMapped), kSuccess},
       {SeptAdd, S(Mapped), true, true, false, false, true, S(Mapped), kEptEntryNotFree | kRcx},
       {PageAdd, S(Free), false, false, false, false, true, S(Mapped), kSuccess},
-      {PageAdd, S(Free), true, false, false, false, true, S(Free), kOpStateIncorrect},
+      {PageAdd, S(Free), true, false, false, false, true, S(Free), kTdFinalized},
       {PageAdd, S(Free), false, false, false, false, false, S(Free), kOperandInvalid | kRcx},
       {PageAug, S(Free), true, true, false, false, true, S(Pending), kSuccess},
       {PageAug, S(Removed), true, true, false, false, true, S(Pending), kSuccess},
-      {PageAug, S(Free), false, false, false, false, true, S(Free), kOpStateIncorrect},
+      {PageAug, S(Free), false, false, false, false, true, S(Free), kTdNotFinalized},
+      {PageAccept, S(Pending), false, false, false, false, true, S(Pending), kTdNotFinalized},
       {PageAug, S(Mapped), true, true, false, false, true, S(Mapped), kEptEntryNotFree | kRcx},
       {PageAccept, S(Pending), true, true, false, false, true, S(Mapped), kSuccess},
       {PageAccept, S(Mapped), true, true, false, false, true, S(Mapped), kPageAlreadyAccepted | kRcx},
@@ -221,6 +225,9 @@ TEST(TdxPgLevel, LevelMinusOne) {
   EXPECT_EQ(pg_level_to_tdx_sept_level(kPgLevel512G), 3u);
   EXPECT_THROW(pg_level_to_tdx_sept_level(kPgLevelNone), InputError);
   EXPECT_THROW(pg_level_to_tdx_sept_level(5), InputError);
+  EXPECT_EQ(pg_level_to_tdx_sept_level(5, 5), 4u);  // PML5 root entries under 5-level EPT
+  EXPECT_THROW(pg_level_to_tdx_sept_level(6, 5), InputError);
+  EXPECT_THROW(pg_level_to_tdx_sept_level(0, 5), InputError);
   EXPECT_EQ(tdx_sept_level_size(C, 0), 0x1000u);
   EXPECT_EQ(tdx_sept_level_size(C, 1), 0x20'0000u);
   EXPECT_EQ(tdx_sept_level_size(C, 2), 0x4000'0000u);
