@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "model/arm64/stage2_geometry.hpp"
+#include "model/arm64/vmsa_desc.hpp"
 #include "model/core/bits.hpp"
 #include "model/core/domain.hpp"
 #include "model/core/memory.hpp"
@@ -18,19 +19,21 @@
 namespace ptspec::arm64::s2 {
 
 // ---- descriptor fields (Arm ARM D8.3, stage-2 block/page descriptors) ----
-inline constexpr Field kValid{0, 0};
-inline constexpr Field kType{1, 1};      // 1: table (L0-2) or page (L3); 0: block
+// Valid, type, SH, AF and the OA field are common to both stages
+// (vmsa_desc.hpp); the rest is stage 2's own.
+using vmsa::kAf;
+using vmsa::kOaHi;
+using vmsa::kSh;
+using vmsa::kType;
+using vmsa::kValid;
 inline constexpr Field kMemAttr{5, 2};   // stage-2 MemAttr[3:0]
 inline constexpr Field kS2apR{6, 6};     // S2AP[0]: read
 inline constexpr Field kS2apW{7, 7};     // S2AP[1]: write
-inline constexpr Field kSh{9, 8};        // shareability
-inline constexpr Field kAf{10, 10};      // access flag
 inline constexpr Field kXn{54, 54};      // execute never (XN[1] with FEAT_XNX; KVM sets bit 54)
 inline constexpr Field kSw{58, 55};      // software bits (KVM_PTE_LEAF_ATTR_HI_SW)
 inline constexpr Field kAttrLo{10, 2};   // KVM_PTE_LEAF_ATTR_LO
 inline constexpr Field kAttrHi{63, 51};  // KVM_PTE_LEAF_ATTR_HI
 inline constexpr Field kTableHi{63, 59}; // NSTable/APTable/XNTable/PXNTable: RES0 at stage 2
-inline constexpr unsigned kOaHi = 47;    // 48-bit output addresses (52-bit PA not modelled)
 
 // Permission bits: what stage2_pte_needs_update ignores (seed 003,
 // KVM_PTE_LEAF_ATTR_S2_PERMS).
@@ -40,7 +43,7 @@ inline constexpr std::uint64_t kPermsMask = kS2apR.mask() | kS2apW.mask() | kXn.
 // MT_S2_NORMAL / MT_S2_DEVICE_nGnRE).
 inline constexpr std::uint64_t kMemAttrNormal = 0xf;
 inline constexpr std::uint64_t kMemAttrDevice = 0x1;
-inline constexpr std::uint64_t kShInner = 3;  // KVM_PTE_LEAF_ATTR_LO_S2_SH_IS
+using vmsa::kShInner;  // KVM_PTE_LEAF_ATTR_LO_S2_SH_IS
 
 // Owner annotation in invalid entries: seed 003 puts it in 63:56
 // (KVM_INVALID_PTE_OWNER_MASK = GENMASK(63, 56)); from v5.15 it lives in 9:2
@@ -52,33 +55,15 @@ constexpr Field owner_field(OwnerLayout l) {
 }
 
 // Output-address field for a granule: bits 47:granule_shift.
-constexpr Field oa_field(unsigned granule_shift) { return Field{kOaHi, granule_shift}; }
+using vmsa::oa_field;
 
 // kvm_phys_is_valid: KVM_PHYS_INVALID (all ones) marks "no PA" (set_owner).
 inline constexpr std::uint64_t kPhysInvalid = ~std::uint64_t{0};
 
-// ---- predicates ----
-template <Domain D> BoolOf<D> is_valid(const D& d, WordOf<D> pte) {
-  return (pte & d.lit(kValid.mask())) != d.lit(0);
-}
-
-// A table descriptor exists only at levels 0-2; at level 3 the type bit
-// means "page" (Arm ARM D8.3.1).
-template <Domain D> BoolOf<D> is_table(const D& d, WordOf<D> pte, unsigned level) {
-  if (level >= kMaxLevel) return d.blit(false);
-  return is_valid(d, pte) && (pte & d.lit(kType.mask())) != d.lit(0);
-}
-
-// A valid entry the hardware treats as a leaf at `level`: a page at level 3
-// (type bit set), or a block at a level where the granule allows one. Other
-// encodings are translation faults (Arm ARM D8.3: a level-3 descriptor with
-// bit 1 clear, or a block descriptor at a level without blocks, is invalid).
-template <Domain D> BoolOf<D> is_leaf(const D& d, const Geometry& g, WordOf<D> pte, unsigned level) {
-  BoolOf<D> type = (pte & d.lit(kType.mask())) != d.lit(0);
-  if (level == kMaxLevel) return is_valid(d, pte) && type;
-  if (!g.level_supports_block(level)) return d.blit(false);
-  return is_valid(d, pte) && !type;
-}
+// ---- predicates (shared VMSAv8-64 classification, vmsa_desc.hpp) ----
+using vmsa::is_leaf;
+using vmsa::is_table;
+using vmsa::is_valid;
 
 // stage2_pte_is_counted (seed 003): valid entries and invalid entries that
 // carry an annotation -- i.e. every non-zero entry.
@@ -105,22 +90,19 @@ template <Domain D> WordOf<D> with_sw(const D& d, WordOf<D> pte, WordOf<D> sw) {
 }
 
 // ---- output address ----
-template <Domain D> WordOf<D> oa_of(const D& d, const Geometry& g, WordOf<D> pte) {
-  return pte & d.lit(oa_field(g.granule_shift).mask());
-}
+using vmsa::oa_of;
 
-// kvm_set_table_pte: next-level table address plus TABLE|VALID.
+// kvm_set_table_pte: next-level table address plus TABLE|VALID (stage-2
+// table descriptors carry no attributes: 63:59 are RES0).
 template <Domain D> WordOf<D> make_table(const D& d, const Geometry& g, WordOf<D> table_pa) {
-  return (table_pa & d.lit(oa_field(g.granule_shift).mask())) | d.lit(kType.mask() | kValid.mask());
+  return vmsa::make_table(d, g, table_pa, d.lit(0), 0);
 }
 
 // kvm_init_valid_leaf_pte: output address, the attribute bits, type (page at
 // level 3, block above) and valid.
 template <Domain D>
 WordOf<D> make_leaf(const D& d, const Geometry& g, WordOf<D> pa, WordOf<D> attr, unsigned level) {
-  std::uint64_t type = level == kMaxLevel ? kType.mask() : 0;
-  return (pa & d.lit(oa_field(g.granule_shift).mask())) |
-         (attr & d.lit(kAttrLo.mask() | kAttrHi.mask())) | d.lit(type | kValid.mask());
+  return vmsa::make_leaf(d, g, pa, attr, kAttrLo.mask() | kAttrHi.mask(), level);
 }
 
 // ---- permissions (enum kvm_pgtable_prot <-> S2AP/XN/MemAttr) ----
@@ -169,28 +151,10 @@ BoolOf<D> block_mapping_supported(const D& d, const Geometry& g, unsigned level,
   return fits && pa_ok && is_aligned(d, addr, gran);
 }
 
-// ---- walk step ----
-// The index of `ia` in the table at `level` (at the start level this spans
-// the concatenated tables).
-template <Domain D> WordOf<D> table_index(const D& d, const Geometry& g, WordOf<D> ia, unsigned level) {
-  return d.lshr(ia, g.level_shift(level)) & d.lit(g.index_mask(level));
-}
-
-// Address of the entry for `ia` in the table at `table_pa` (the one memory
-// access a walk makes per level).
-template <Domain D>
-WordOf<D> entry_address(const D& d, const Geometry& g, WordOf<D> table_pa, WordOf<D> ia, unsigned level) {
-  return table_pa + d.shl(table_index(d, g, ia, level), 3);
-}
-
-// One step of the walk: the entry for `ia` in the table at `table_pa`, read
-// from `mem` (PhysMem/WalkMem with Concrete, a Z3 array with Symbolic).
-// Stage2::translate runs this; the solver's walk-step lemma proves it.
-template <Domain D, class M>
-  requires MemoryFor<M, D>
-WordOf<D> walk_step(const D& d, const M& mem, const Geometry& g, const WordOf<D>& table_pa, const WordOf<D>& ia,
-                    unsigned level) {
-  return mem_load(d, mem, entry_address(d, g, table_pa, ia, level));
-}
+// ---- walk step (vmsa_desc.hpp) ----
+// Stage2::translate runs walk_step; the solver's walk-step lemma proves it.
+using vmsa::entry_address;
+using vmsa::table_index;
+using vmsa::walk_step;
 
 }  // namespace ptspec::arm64::s2
