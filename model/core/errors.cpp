@@ -9,7 +9,7 @@ struct Named {
   int err;
   std::string_view name;
 };
-constexpr Named kNames[] = {{kOk, "0"},           {kEnoent, "-ENOENT"}, {kE2big, "-E2BIG"},
+constexpr Named kNames[] = {{kOk, "0"},           {kEnoent, "-ENOENT"}, {kEio, "-EIO"}, {kE2big, "-E2BIG"},
                             {kEagain, "-EAGAIN"}, {kEnomem, "-ENOMEM"}, {kEinval, "-EINVAL"},
                             {kErange, "-ERANGE"}};
 }  // namespace

@@ -12,6 +12,7 @@ namespace ptspec {
 enum Errno : int {
   kOk = 0,
   kEnoent = -2,   // no leaf maps the address (EptMmu::set_spp_bit, split, collapse)
+  kEio = -5,      // KVM_BUG_ON: the VM is marked bugged (x86.tdx hooks, seed 004)
   kE2big = -7,    // internal: "no leaf at this level, descend" (pgtable.c)
   kEagain = -11,  // only permissions would change
   kEnomem = -12,  // page cache exhausted

@@ -15,6 +15,40 @@ PhysMem::PhysMem(unsigned page_shift, EventLog* log)
     throw std::invalid_argument(fmt::format("PhysMem: page shift {} not in 12..16", page_shift));
 }
 
+PhysMem::PhysMem(const PhysMem& other, EventLog* log) : page_shift_(other.page_shift_), log_(log) {
+  assign_from(other);
+}
+
+void PhysMem::assign_from(const PhysMem& other) {
+  if (other.in_tx_ || in_tx_) throw std::logic_error("PhysMem copy inside a transaction");
+  if (this == &other) return;
+  if (other.page_shift_ != page_shift_)
+    throw std::logic_error(fmt::format("PhysMem copy: page shift {} into {}", other.page_shift_, page_shift_));
+  const std::size_t words = page_size() / 8;
+  for (int zi = 0; zi < 2; ++zi) {
+    const ZoneArena& from = other.zones_[zi];
+    ZoneArena& to = zones_[zi];
+    to.base = from.base;
+    to.limit = from.limit;
+    to.free_list = from.free_list;
+    to.frames.clear();
+    to.frames.reserve(from.frames.size());
+    for (const Frame& f : from.frames) {
+      Frame c{std::make_unique<std::uint64_t[]>(words), f.ref, f.state};
+      std::memcpy(c.data.get(), f.data.get(), page_size());
+      to.frames.push_back(std::move(c));
+    }
+  }
+  cache_ = other.cache_;
+  cache_auto_ = other.cache_auto_;
+  cache_zone_ = other.cache_zone_;
+  journal_.clear();
+  pending_free_.clear();
+  log_mark_ = 0;
+  allocated_total_ = other.allocated_total_;
+  freed_total_ = other.freed_total_;
+}
+
 std::uint64_t PhysMem::load(std::uint64_t pa) const {
   const std::uint64_t* p = find(pa);
   if (!p) throw std::logic_error(fmt::format("load from unbacked physical address {:#x}", pa));

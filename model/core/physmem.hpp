@@ -47,6 +47,13 @@ class PhysMem {
   explicit PhysMem(unsigned page_shift, EventLog* log = nullptr);
   PhysMem(const PhysMem&) = delete;
   PhysMem& operator=(const PhysMem&) = delete;
+  // A deep copy of `other` (every frame, count, the page cache and the
+  // counters) that logs to `log`: what a model snapshot needs (x86.tdx's
+  // property runner probes and rolls back whole systems). Not inside a
+  // transaction (std::logic_error).
+  PhysMem(const PhysMem& other, EventLog* log);
+  // The same into an existing PhysMem of the same page size (keeps log()).
+  void assign_from(const PhysMem& other);
 
   unsigned page_shift() const { return page_shift_; }
   std::uint64_t page_size() const { return std::uint64_t{1} << page_shift_; }

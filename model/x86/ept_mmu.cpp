@@ -4,6 +4,7 @@
 #include "model/x86/ept_mmu.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
@@ -35,6 +36,19 @@ EptMmu::EptMmu(const EptConfig& cfg) : cfg_(cfg), mem_(kPageShift, &log_) {
   root_ = mem_.alloc_contiguous(1, Zone::High);
   mem_.cache_set_auto(Zone::High);
   log_.clear();
+}
+
+EptMmu::EptMmu(const EptMmu& other)
+    : cfg_(other.cfg_), log_(other.log_), mem_(other.mem_, &log_), root_(other.root_) {}
+
+EptMmu& EptMmu::operator=(const EptMmu& other) {
+  if (this == &other) return *this;
+  if (other.mem_.page_shift() != mem_.page_shift()) throw std::logic_error("EptMmu copy: page size differs");
+  cfg_ = other.cfg_;
+  log_ = other.log_;
+  mem_.assign_from(other.mem_);
+  root_ = other.root_;
+  return *this;
 }
 
 std::uint64_t EptMmu::eptp() const {

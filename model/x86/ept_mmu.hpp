@@ -69,8 +69,10 @@ struct EptTablePage {
 class EptMmu {
  public:
   explicit EptMmu(const EptConfig& cfg);  // allocates the root table page
-  EptMmu(const EptMmu&) = delete;
-  EptMmu& operator=(const EptMmu&) = delete;
+  // Deep copies (tables, counts, log): a snapshot of the whole EPT, as
+  // x86.tdx's system copies need. Not inside a transaction.
+  EptMmu(const EptMmu& other);
+  EptMmu& operator=(const EptMmu& other);
 
   const EptConfig& config() const { return cfg_; }
   PhysMem& mem() { return mem_; }
