@@ -178,6 +178,10 @@ class TdxKvm {
   const std::vector<KvmEvent>& events() const { return events_; }
   void clear_events() { events_.clear(); }
   std::uint64_t retries() const { return retries_; }
+  // Everything above as text (tdx_dump.cpp): TD epoch and parity counts,
+  // each vCPU (state, epoch, TLB), the Secure EPT entries, the mirror, the
+  // PAMT, pins, pending retries and KVM bugs.
+  std::string dump() const;
 
  private:
   std::uint64_t alloc_page();

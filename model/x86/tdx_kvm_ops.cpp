@@ -92,17 +92,15 @@ int TdxKvm::shared_fault_in(std::uint64_t gpa) {
   if (mmio_.count(page)) {
     // No memslot: KVM installs the TD's MMIO SPTE (RWX = 0, suppress-#VE
     // clear) so the next access raises #VE in the guest (seed 004).
-    return shared_.mem().transaction([&] {
-      std::uint64_t ptep = shared_.entry_pa(page, 1);
-      if (!ptep) {
-        // Build the path with a placeholder leaf, then overwrite it.
-        EptLeafAttrs a;
-        if (int r = shared_.map(page, kPage, 0, a, 1)) return r;
-        ptep = shared_.entry_pa(page, 1);
-      }
-      shared_.write_entry(ptep, td_mmio_spte(ec, page), page, 1);
-      return 0;
-    });
+    std::uint64_t ptep = shared_.entry_pa(page, 1);
+    if (!ptep) {
+      // Build the path with a placeholder leaf (EptMmu::map is its own
+      // transaction), then overwrite it.
+      if (int r = shared_.map(page, kPage, 0, EptLeafAttrs{}, 1)) return r;
+      ptep = shared_.entry_pa(page, 1);
+    }
+    shared_.write_entry(ptep, td_mmio_spte(ec, page), page, 1);
+    return 0;
   }
   if (shared_backing_.count(page)) return 0;
   const std::uint64_t hpa = alloc_page();
@@ -121,11 +119,9 @@ int TdxKvm::shared_zap(std::uint64_t gpa) {
   if (mmio_.count(page)) {
     const std::uint64_t ptep = shared_.entry_pa(page, 1);
     if (!ptep || shared_.mem().load(ptep) == 0) return 0;
-    return shared_.mem().transaction([&] {
-      shared_.write_entry(ptep, 0, page, 1);
-      shared_.flush();
-      return 0;
-    });
+    shared_.write_entry(ptep, 0, page, 1);
+    shared_.flush();
+    return 0;
   }
   auto b = shared_backing_.find(page);
   if (b == shared_backing_.end()) return 0;

@@ -160,6 +160,7 @@ class TdxModule {
   // ---- BUSY injection: the next `count` acquisitions of `lock` fail ----
   void inject_busy(TdxLock lock, unsigned count);  // InputError above kMaxInjectedBusy pending
   unsigned busy_pending(TdxLock lock) const { return busy_[static_cast<unsigned>(lock)]; }
+  void clear_busy() { busy_ = {}; }  // drop every injected BUSY not yet consumed
 
   // ---- inspection (checkers) ----
   bool finalized() const { return finalized_; }
