@@ -79,6 +79,16 @@ TEST(Catalogue, X86ShadowHasItsLemmas) {
   EXPECT_EQ(find_lemma("x86.ept/shadow-pae-root-iff-level-3"), nullptr);
 }
 
+TEST(Catalogue, Arm64Stage1HasItsLemmas) {
+  const std::vector<const Lemma*> s1 = lemmas_of_format("arm64.stage1");
+  EXPECT_GE(s1.size(), 8u);
+  for (const Lemma* l : s1) EXPECT_TRUE(l->name.starts_with("stage1-")) << l->name;
+  const Lemma* perms = find_lemma("arm64.stage1/stage1-perms-match-arm-table");
+  ASSERT_NE(perms, nullptr);
+  EXPECT_EQ(perms->format, "arm64.stage1");
+  EXPECT_EQ(find_lemma("arm64.stage2/stage1-perms-match-arm-table"), nullptr);
+}
+
 // The seed layout's counterexample is real: replaying its values through the
 // model's concrete templates shows the owner id changing.
 TEST(Catalogue, SeedOwnerOverlapCounterexampleReplaysConcretely) {
