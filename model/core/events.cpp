@@ -16,6 +16,11 @@ const char* event_kind_name(EventKind k) {
     case EventKind::Get: return "get";
     case EventKind::Put: return "put";
     case EventKind::Rollback: return "rollback";
+    case EventKind::TlbiVa: return "tlbi_va";
+    case EventKind::TlbiVmall: return "tlbi_vmall";
+    case EventKind::MmuOn: return "mmu_on";
+    case EventKind::MmuOff: return "mmu_off";
+    case EventKind::DataWrite: return "data_write";
   }
   return "?";
 }
@@ -29,8 +34,8 @@ std::string describe(const Event& e) {
       return fmt::format("tlbi   addr {:#x} level {}", e.addr, e.level);
     case EventKind::TlbiAll: return "tlbi   all (whole context)";
     case EventKind::Dsb: {
-      static const char* names[] = {"ishst", "ish", "sy"};
-      return fmt::format("dsb    {}", names[e.level < 3 ? e.level : 2]);
+      static const char* names[] = {"ishst", "ish", "sy", "nsh"};
+      return fmt::format("dsb    {}", names[e.level < 4 ? e.level : 2]);
     }
     case EventKind::Isb: return "isb";
     case EventKind::Alloc: return fmt::format("alloc  table page {:#x}", e.pa);
@@ -38,6 +43,12 @@ std::string describe(const Event& e) {
     case EventKind::Get: return fmt::format("get    page {:#x} -> count {}", e.pa, e.new_value);
     case EventKind::Put: return fmt::format("put    page {:#x} -> count {}", e.pa, e.new_value);
     case EventKind::Rollback: return "rollback (operation failed; tables restored)";
+    case EventKind::TlbiVa:
+      return fmt::format("tlbi   vae1{} va {:#x}", e.flags & kEventBroadcast ? "is" : "", e.addr);
+    case EventKind::TlbiVmall: return fmt::format("tlbi   vmalle1{}", e.flags & kEventBroadcast ? "is" : "");
+    case EventKind::MmuOn: return fmt::format("mmu    on (ttbr0 {:#x})", e.pa);
+    case EventKind::MmuOff: return "mmu    off";
+    case EventKind::DataWrite: return fmt::format("store  data {:#x} (not a table entry)", e.pa);
   }
   return "?";
 }

@@ -22,9 +22,23 @@ enum class EventKind : std::uint8_t {
   Get,        // reference taken on page `pa` (new value = count after)
   Put,        // reference dropped on page `pa` (new value = count after)
   Rollback,   // the operation failed; everything since the op began was undone
+  // Stage-1 (arm64.stage1) micro-steps; `cpu` says which CPU executed them.
+  TlbiVa,     // TLBI VAE1IS (flags kEventBroadcast) / VAE1 (local) of the VA `addr`
+  TlbiVmall,  // TLBI VMALLE1IS (kEventBroadcast) / VMALLE1 (local)
+  MmuOn,      // SCTLR_EL1.M written 1 with TTBR0 = `pa` (takes effect at the next ISB)
+  MmuOff,     // SCTLR_EL1.M written 0 (takes effect at the next ISB)
+  DataWrite,  // a store outside the translation tables (to the data page at `pa`)
 };
 
-enum class DsbKind : std::uint8_t { Ishst = 0, Ish = 1, Sy = 2 };
+// DSB domain/type (`level` of a Dsb event). Nsh: non-shareable (local
+// TLBI completion, asm_mmu_enable).
+enum class DsbKind : std::uint8_t { Ishst = 0, Ish = 1, Sy = 2, Nsh = 3 };
+
+// Event::flags bits.
+inline constexpr std::uint8_t kEventSingleCopyAtomic = 1;  // Write: one 64-bit store (WRITE_ONCE)
+inline constexpr std::uint8_t kEventBroadcast = 2;         // TlbiVa/TlbiVmall: Inner Shareable (the ...IS forms)
+inline constexpr std::uint8_t kEventTornHalf = 4;          // Write: one 32-bit half of a torn (plain C) store
+inline constexpr std::uint8_t kEventTornLast = 8;          // Write: ... and the second, last half
 
 struct Event {
   EventKind kind;
@@ -33,6 +47,9 @@ struct Event {
   std::uint64_t addr = 0;  // input address (Write, TlbiAddr)
   std::uint64_t old_value = 0;
   std::uint64_t new_value = 0;
+  std::uint8_t cpu = 0;    // executing CPU (stage-1 micro-steps; 0 elsewhere)
+  std::uint8_t flags = 0;  // kEvent* bits
+  std::uint32_t op = 0;    // index of the operation that emitted it (stage-1; 0 elsewhere)
 };
 
 const char* event_kind_name(EventKind k);
