@@ -13,6 +13,8 @@ void register_x86_paging_lemmas(std::vector<Lemma>& out);
 void register_x86_ept_lemmas(std::vector<Lemma>& out);
 // x86.shadow (solver/x86/shadow_lemmas.cpp).
 void register_x86_shadow_lemmas(std::vector<Lemma>& out);
+// x86.tdx (solver/x86/tdx_lemmas.cpp).
+void register_x86_tdx_lemmas(std::vector<Lemma>& out);
 // arm64.stage1 (solver/arm64/stage1_lemmas.cpp).
 void register_arm64_stage1_lemmas(std::vector<Lemma>& out);
 
@@ -24,6 +26,7 @@ std::vector<Lemma> build_catalogue() {
   register_x86_ept_lemmas(all);
   register_x86_paging_lemmas(all);
   register_x86_shadow_lemmas(all);
+  register_x86_tdx_lemmas(all);
   register_arm64_stage1_lemmas(all);
   return all;
 }
