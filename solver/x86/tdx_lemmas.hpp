@@ -87,6 +87,11 @@ template <class L = TdxLogic> std::vector<Lemma> tdx_lemmas() {
       "in e-1, then moves to e+1 and keeps every running vCPU in the new window; otherwise it returns "
       "PREVIOUS_TLB_EPOCH_BUSY with the epoch unchanged.",
       [](z3::context& c) { return track_refused_while_previous_epoch_runs<L>(c); });
+  add("tdx-remove-safe-for-every-vcpu",
+      "While the TD runs, a successful PAGE.REMOVE whose 'tracked' input is tracked() over the per-parity counts "
+      "of 8 symbolic vCPUs (each in e or e-1, all 64-bit e and bepoch) implies the entry was BLOCKED or "
+      "PENDING_BLOCKED and every running vCPU entered in an epoch after the block epoch.",
+      [](z3::context& c) { return remove_safe_for_every_vcpu<L>(c); });
   add("tdx-mmio-spte-ept-violation",
       "For every MAXPHYADDR 36..52, MBEC and execute-only support, and every GPA, the TD's MMIO SPTE "
       "(kvm_mmu_set_mmio_spte_value(kvm, 0)) has RWX and suppress-#VE clear, is not present and not misconfigured "
@@ -94,8 +99,9 @@ template <class L = TdxLogic> std::vector<Lemma> tdx_lemmas() {
       "with suppress-#VE set.",
       [](z3::context& c) { return mmio_spte_violation_not_misconfig<L>(c); });
   add("tdx-pg-level-to-sept-level",
-      "For every 64-bit KVM pg_level: supported exactly for 1..4 (never PG_LEVEL_NONE), and then "
-      "pg_level_to_tdx_sept_level = level - 1, whose entry maps 4K / 2M / 1G / 512G as the pg_level does.",
+      "For every 64-bit KVM pg_level: supported exactly for 1..4 (1..5 under a 5-level EPT; never PG_LEVEL_NONE), "
+      "and then pg_level_to_tdx_sept_level = level - 1, whose entry maps 4K / 2M / 1G / 512G / 256T as the "
+      "pg_level does.",
       [](z3::context& c) { return pg_level_to_sept_level<L>(c); });
   return v;
 }

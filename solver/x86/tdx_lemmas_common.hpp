@@ -72,7 +72,9 @@ struct TdxLogic {
     return xt::track_step(d, epoch, count0, count1);
   }
   // levels
-  static W pg_level_supported(const S& d, const W& level) { return xt::pg_level_supported(d, level); }
+  static W pg_level_supported(const S& d, const W& level, unsigned ept_levels) {
+    return xt::pg_level_supported(d, level, ept_levels);
+  }
   static W pg_to_tdx_level(const S& d, const W& level) { return xt::pg_level_to_tdx_sept_level(d, level); }
   static W tdx_level_size(const S& d, const W& tdx_level) { return xt::tdx_sept_level_size(d, tdx_level); }
   // MMIO

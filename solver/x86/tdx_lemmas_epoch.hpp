@@ -110,4 +110,34 @@ template <class L> Claim track_refused_while_previous_epoch_runs(z3::context& c)
   return Claim(holds, rep);
 }
 
+// The safety property at the level of one entry: while the TD runs, a
+// successful PAGE.REMOVE -- with "tracked" computed by tracked() from the
+// per-parity counts of 8 symbolic vCPUs in e / e-1 -- implies the entry was
+// fully blocked (BLOCKED or PENDING_BLOCKED) and every running vCPU entered
+// in an epoch after the block epoch, so none can still use a translation
+// cached before the block. Two obligations as above (part 0 the per-vCPU
+// parity fact, part 1 the claim given it for every vCPU).
+template <class L> Claim remove_safe_for_every_vcpu(z3::context& c) {
+  Symbolic d(c);
+  z3::expr e = d.var("td_epoch"), b = d.var("bepoch");
+  Vcpus v = vcpus(d, e);
+  StepVars sv = step_vars(d);
+  z3::expr t = L::tracked(d, b, e, v.count0, v.count1);
+  Step s = L::transition(d, SeptOp::PageRemove, sv.state, sv.finalized, d.blit(true), t, sv.children_free,
+                         sv.leaf_level);
+  z3::expr safe = spec::one_of(d, sv.state, {spec::BLOCKED, spec::PENDING_BLOCKED});
+  z3::expr facts = d.blit(true);
+  for (unsigned i = 0; i < kMaxVcpus; ++i) {
+    safe = safe && d.implies(v.running[i], d.ugt(v.epoch[i], b));
+    facts = facts && entered_after_by_parity(d, e, b, v.epoch[i]);
+  }
+  CaseSplit parts;
+  parts.add(entered_after_by_parity(d, e, b, d.ite(d.bvar("prev"), e - d.lit(1), e)), {{"part", 0}});
+  parts.add(d.implies(facts && s.status == d.lit(spec::SUCCESS), safe), {{"part", 1}});
+  std::vector<Reported> rep = {{"td_epoch", e},     {"bepoch", b},          {"state", sv.state},
+                               {"status", s.status}, {"count0", v.count0}, {"count1", v.count1}};
+  for (Reported& r : v.report) rep.push_back(std::move(r));
+  return parts.claim(rep);
+}
+
 }  // namespace ptspec::solver::tdx

@@ -95,19 +95,24 @@ template <class L> Claim mmio_spte_violation_not_misconfig(z3::context& c) {
 }
 
 // pg_level_to_tdx_sept_level: for every 64-bit level, supported exactly for
-// 1..4 (PG_LEVEL_4K..PG_LEVEL_512G, never PG_LEVEL_NONE); there the TDX level
-// is level - 1 and an entry at it maps KVM's page size for the level
-// (4K, 2M, 1G, 512G).
+// 1..4 (PG_LEVEL_4K..PG_LEVEL_512G, never PG_LEVEL_NONE), or 1..5 under a
+// 5-level EPT (the PML5 root's entries); there the TDX level is level - 1 and
+// an entry at it maps KVM's page size for the level (4K, 2M, 1G, 512G, 256T).
 template <class L> Claim pg_level_to_sept_level(z3::context& c) {
   Symbolic d(c);
   z3::expr lv = d.var("pg_level");
-  z3::expr sup = L::pg_level_supported(d, lv);
   z3::expr t = L::pg_to_tdx_level(d, lv);
   z3::expr size = d.ite(lv == d.lit(1), d.lit(0x1000),
-                        d.ite(lv == d.lit(2), d.lit(0x20'0000), d.ite(lv == d.lit(3), d.lit(0x4000'0000), d.lit(bit(39)))));
-  z3::expr in_range = d.ule(d.lit(1), lv) && d.ule(lv, d.lit(4));
-  z3::expr holds = sup == in_range && d.implies(sup, t + d.lit(1) == lv && L::tdx_level_size(d, t) == size);
-  return Claim(holds, {{"pg_level", lv}, {"tdx_level", t}, {"size", L::tdx_level_size(d, t)}});
+                        d.ite(lv == d.lit(2), d.lit(0x20'0000),
+                              d.ite(lv == d.lit(3), d.lit(0x4000'0000), d.ite(lv == d.lit(4), d.lit(bit(39)), d.lit(bit(48))))));
+  SelectedCases cases(d);
+  for (unsigned levels : {4u, 5u}) {
+    z3::expr sup = L::pg_level_supported(d, lv, levels);
+    z3::expr in_range = d.ule(d.lit(1), lv) && d.ule(lv, d.lit(levels));
+    cases.add(sup == in_range && d.implies(sup, t + d.lit(1) == lv && L::tdx_level_size(d, t) == size),
+              {{"ept_levels", levels}});
+  }
+  return cases.claim({{"pg_level", lv}, {"tdx_level", t}, {"size", L::tdx_level_size(d, t)}});
 }
 
 }  // namespace ptspec::solver::tdx

@@ -219,7 +219,7 @@ struct PgLevelNotMinusOne : TdxLogic {
   static W pg_to_tdx_level(const S&, const W& level) { return level; }
 };
 struct PgLevelAcceptsNone : TdxLogic {
-  static W pg_level_supported(const S& d, const W& level) { return d.ule(level, d.lit(4)); }
+  static W pg_level_supported(const S& d, const W& level, unsigned levels) { return d.ule(level, d.lit(levels)); }
 };
 
 template <class L> Mutation mut(std::string mutant, std::string lemma) {
@@ -251,6 +251,9 @@ std::vector<Mutation> mutations() {
       mut<TrackedWrongParity>("tracked-wrong-parity", "tdx-tracked-count-form-matches-vcpus"),
       mut<TrackAlwaysAdvances>("track-always-advances", "tdx-track-refused-while-previous-epoch-runs"),
       mut<TrackChecksCurrentParity>("track-checks-current-parity", "tdx-track-refused-while-previous-epoch-runs"),
+      mut<RemoveWithoutTrack>("remove-without-track", "tdx-remove-safe-for-every-vcpu"),
+      mut<TrackedIgnoresCount>("tracked-ignores-count", "tdx-remove-safe-for-every-vcpu"),
+      mut<RemoveBlockedW>("remove-blockedw", "tdx-remove-safe-for-every-vcpu"),
       mut<VmxMmioValue>("vmx-mmio-value", "tdx-mmio-spte-ept-violation"),
       mut<MmioSuppressVe>("mmio-suppress-ve", "tdx-mmio-spte-ept-violation"),
       mut<PgLevelNotMinusOne>("pg-level-not-minus-one", "tdx-pg-level-to-sept-level"),
