@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "model/x86/tdx_invariants.hpp"
 #include "model/x86/tdx_kvm.hpp"
 
 namespace ptspec::x86::tdx {
@@ -22,55 +23,8 @@ const std::uint64_t kGpas[] = {0x1000'0000, 0x1000'1000, 0x1000'2000, 0x1020'000
                                kSharedBit | 0x3000'0000, kSharedBit | 0x3000'1000,     // shared
                                kSharedBit | 0xfee0'0000};                              // MMIO
 
-// Every invariant a checker of this model states; "" when all hold.
-std::string violations(const TdxKvm& k) {
-  const TdxModule& m = k.module();
-  std::string out;
-  auto bad = [&](const std::string& s) { out += s + "\n"; };
-  if (k.bugged()) bad(fmt::format("KVM bug: {} ({})", k.bugs()[0].where, status_name(k.bugs()[0].status)));
-  for (unsigned p = 0; p < 2; ++p)
-    if (m.parity_count(p) != m.parity_count_from_vcpus(p)) bad(fmt::format("parity {} count", p));
-  // TLB safety: a running vCPU translates only to what the SEPT maps there
-  // (the page may be blocked, not removed or re-assigned); a stopped one
-  // with a stale entry is in an old epoch, so VP.ENTER flushes it.
-  for (unsigned v = 0; v < m.vcpus().size(); ++v) {
-    const TdxVcpu& vc = m.vcpus()[v];
-    for (const auto& [gpa, t] : vc.tlb) {
-      const SeptEntry e = m.entry(0, gpa);
-      const bool live = is_leaf(Concrete{}, e.state) && e.hpa == t.hpa && m.pamt_of(t.hpa).owner == PageOwner::TdPrivate;
-      if (!live && vc.running()) bad(fmt::format("vcpu{} runs with a stale TLB entry {:#x} -> {:#x}", v, gpa, t.hpa));
-      if (!live && !vc.running() && vc.epoch >= m.epoch())
-        bad(fmt::format("vcpu{} would re-enter with a stale TLB entry {:#x}", v, gpa));
-    }
-  }
-  // Mirror == Secure EPT (no op is half-done after it returns).
-  std::size_t leaves = 0, tables = 0;
-  for (const auto& [key, e] : m.sept()) {
-    if (key.level == 0) {
-      ++leaves;
-      auto it = k.mirror_leaves().find(key.gpa);
-      if (it == k.mirror_leaves().end() || it->second != e.hpa) bad(fmt::format("SEPT leaf {:#x} not in the mirror", key.gpa));
-      if (m.pamt_of(e.hpa).owner != PageOwner::TdPrivate) bad(fmt::format("leaf page {:#x} not TD-private", e.hpa));
-    } else {
-      ++tables;
-      auto it = k.mirror_spts().find(key);
-      if (it == k.mirror_spts().end() || it->second != e.hpa) bad(fmt::format("SEPT table L{} {:#x} not in the mirror", key.level, key.gpa));
-      if (m.pamt_of(e.hpa).owner != PageOwner::SeptPage) bad(fmt::format("SEPT page {:#x} not PT_EPT", e.hpa));
-    }
-  }
-  if (leaves != k.mirror_leaves().size() || tables != k.mirror_spts().size()) bad("mirror has entries the SEPT lacks");
-  // Pages: nothing left removed-but-not-written-back; the pool only moves host pages.
-  for (const auto& [hpa, p] : m.pamt())
-    if (p.owner == PageOwner::Removed) bad(fmt::format("page {:#x} removed without WBINVD", hpa));
-  for (const KvmEvent& e : k.events())
-    if ((e.kind == KvmEventKind::PageAlloc || e.kind == KvmEventKind::PageFree) && e.owner != PageOwner::Host)
-      bad(fmt::format("{} of a {} page {:#x}", kvm_event_kind_name(e.kind), page_owner_name(e.owner), e.hpa));
-  // One pin per mapped private page.
-  for (const auto& [gpa, hpa] : k.mirror_leaves())
-    if (!k.pins().count(hpa) || k.pins().at(hpa) != 1) bad(fmt::format("page {:#x} not pinned once", hpa));
-  if (k.pins().size() != k.mirror_leaves().size()) bad("pinned pages that are not mapped");
-  return out;
-}
+// Every model-level invariant (model/x86/tdx_invariants.hpp).
+std::string violations(const TdxKvm& k) { return check_all(k); }
 
 // One random step; returns its description.
 std::string step(TdxKvm& k, std::mt19937_64& rng) {
@@ -191,7 +145,7 @@ TEST(TdxRandom, InvariantsCanFail) {
     TdxKvm k(c);  // the module maps what KVM's mirror does not
     ASSERT_EQ(k.fault_in(0x1000'0000), 0);
     ASSERT_EQ(k.module().page_aug(0x1000'1000, 0, kPoolBase + 0x100000), kSuccess);
-    EXPECT_NE(violations(k).find("not in the mirror"), std::string::npos);
+    EXPECT_NE(violations(k).find("is not in KVM's mirror"), std::string::npos);
   }
   {
     TdxKvm k(c);  // a page removed and never written back
@@ -201,9 +155,47 @@ TEST(TdxRandom, InvariantsCanFail) {
     ASSERT_EQ(k.module().track(), kSuccess);
     ASSERT_EQ(k.module().page_remove(0x1000'0000, 0), kSuccess);
     const std::string v = violations(k);
-    EXPECT_NE(v.find(fmt::format("page {:#x} removed without WBINVD", hpa)), std::string::npos);
-    EXPECT_NE(v.find("mirror has entries the SEPT lacks"), std::string::npos);
+    EXPECT_NE(v.find(fmt::format("page {:#x} removed from the TD but not written back", hpa)), std::string::npos);
+    EXPECT_NE(v.find("mirror leaf 0x10000000"), std::string::npos);
   }
+}
+
+// check_remove_history on hand-made histories: each clause breakable.
+TEST(TdxRandom, RemoveHistoryClauses) {
+  auto rec = [](Seamcall c, std::uint64_t epoch, int vcpu = -1, std::uint64_t status = kSuccess) {
+    SeamcallRecord r;
+    r.call = c;
+    r.gpa = 0x1000'0000;
+    r.epoch = epoch;
+    r.vcpu = vcpu;
+    r.status = status;
+    return r;
+  };
+  using enum Seamcall;
+  // The protocol: enter, AUG, BLOCK (epoch 0), exit, TRACK (-> 1), REMOVE.
+  std::vector<SeamcallRecord> h = {rec(VpEnter, 0, 0), rec(PageAug, 0), rec(RangeBlock, 0), rec(TdExit, 0, 0),
+                                   rec(Track, 1), rec(PageRemove, 1)};
+  EXPECT_EQ(check_remove_history(h, true), "");
+  // No TRACK.
+  std::vector<SeamcallRecord> no_track = h;
+  no_track.erase(no_track.begin() + 4);
+  no_track.back().epoch = 0;
+  EXPECT_NE(check_remove_history(no_track, true).find("no TRACK past block epoch 0"), std::string::npos);
+  // vCPU 0 never left the block epoch.
+  std::vector<SeamcallRecord> no_exit = h;
+  no_exit.erase(no_exit.begin() + 3);
+  EXPECT_NE(check_remove_history(no_exit, true).find("vcpu0 still runs in epoch 0"), std::string::npos);
+  // No BLOCK (or a BLOCK before the page was mapped again).
+  std::vector<SeamcallRecord> no_block = h;
+  std::swap(no_block[1], no_block[2]);
+  EXPECT_NE(check_remove_history(no_block, true).find("without a RANGE.BLOCK"), std::string::npos);
+  // A failed TRACK does not count; before finalize nothing is required.
+  std::vector<SeamcallRecord> busy_track = h;
+  busy_track[4].status = kOperandBusy | kOperandIdTdEpoch;
+  busy_track[4].epoch = 0;
+  busy_track[5].epoch = 0;
+  EXPECT_NE(check_remove_history(busy_track, true), "");
+  EXPECT_EQ(check_remove_history(busy_track, false), "");
 }
 
 TEST(TdxRandom, EachVariantIsCaught) {
