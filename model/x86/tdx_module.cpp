@@ -228,8 +228,10 @@ std::uint64_t TdxModule::sept_op(SeptOp op, Seamcall call, std::uint64_t gpa, un
   const bool table_op = op == SeptOp::SeptAdd || op == SeptOp::SeptRemove;
   const bool takes_page = op == SeptOp::SeptAdd || op == SeptOp::PageAdd || op == SeptOp::PageAug;
   if (std::uint64_t s = check_gpa(gpa, level, table_op)) return done(s);
-  // Model limit: 4K private pages only (seed 004 tdp_max_page_level).
-  if ((op == SeptOp::PageAug || op == SeptOp::PageAccept) && level != 0) return done(kOperandInvalid | kOperandIdRcx);
+  // Model limit: 4K private pages only (seed 004 tdp_max_page_level). The
+  // guest's ACCEPT at a larger level meets a table entry there and gets
+  // sept_transition's PAGE_SIZE_MISMATCH.
+  if (op == SeptOp::PageAug && level != 0) return done(kOperandInvalid | kOperandIdRcx);
   if (takes_page) {
     if (std::uint64_t s = check_hpa(hpa, kOperandIdR8)) return done(s);
     if (!take(TdxLock::Pamt)) return done(busy_status(TdxLock::Pamt, kOperandIdR8));

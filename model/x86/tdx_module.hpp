@@ -22,8 +22,9 @@
 //
 // Levels are TDX SEPT levels: 0 = 4K leaf, 1 = 2M, 2 = 1G, 3 = 512G, 4 = 256T
 // (KVM's pg_level - 1). Only 4K leaves are modelled (seed 004:
-// tdp_max_page_level = PG_LEVEL_4K): PAGE.AUG / ACCEPT at another level give
-// OPERAND_INVALID|RCX; PAGE.ADD's level check is sept_transition's.
+// tdp_max_page_level = PG_LEVEL_4K): PAGE.AUG at another level gives
+// OPERAND_INVALID|RCX; PAGE.ADD's and ACCEPT's level checks are
+// sept_transition's (OPERAND_INVALID, PAGE_SIZE_MISMATCH).
 //
 // Every SEAMCALL checks, in this order (the module validates operands, then
 // locks and checks the page's PAMT entry, then walks and locks the SEPT

@@ -123,7 +123,9 @@ TEST(TdxModule, AugAndAccept) {
   t.m.inject_busy(TdxLock::SeptEntry, 1);
   EXPECT_EQ(t.m.page_accept(0, kGpa, 0, &exited), kBusySept);  // back to the guest, which retries
   EXPECT_FALSE(exited);
-  EXPECT_EQ(t.m.page_accept(0, kGpa, 1, &exited), kOperandInvalid | kOperandIdRcx);
+  EXPECT_EQ(t.m.page_accept(0, kGpa, 1, &exited), kPageSizeMismatch | kOperandIdRcx);  // a 4K table there
+  EXPECT_FALSE(exited);
+  EXPECT_EQ(t.m.page_accept(0, kGpa + 0x800, 0, &exited), kOperandInvalid | kOperandIdRcx);  // unaligned
   EXPECT_EQ(t.m.page_accept(0, kGpa, 0, &exited), kSuccess);
   EXPECT_FALSE(exited);
   EXPECT_EQ(t.m.state_of(0, kGpa), st(SeptState::Mapped));
