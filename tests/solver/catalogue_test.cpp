@@ -79,6 +79,19 @@ TEST(Catalogue, X86ShadowHasItsLemmas) {
   EXPECT_EQ(find_lemma("x86.ept/shadow-pae-root-iff-level-3"), nullptr);
 }
 
+TEST(Catalogue, X86TdxHasItsLemmas) {
+  const std::vector<const Lemma*> tdx = lemmas_of_format("x86.tdx");
+  EXPECT_GE(tdx.size(), 10u);
+  for (const Lemma* l : tdx) {
+    EXPECT_TRUE(l->name.starts_with("tdx-")) << l->name;
+    EXPECT_EQ(l->expected, Expect::Proved) << l->name;
+  }
+  const Lemma* safe = find_lemma("x86.tdx/tdx-remove-safe-for-every-vcpu");
+  ASSERT_NE(safe, nullptr);
+  EXPECT_EQ(safe->format, "x86.tdx");
+  EXPECT_EQ(find_lemma("x86.ept/tdx-remove-safe-for-every-vcpu"), nullptr);
+}
+
 TEST(Catalogue, Arm64Stage1HasItsLemmas) {
   const std::vector<const Lemma*> s1 = lemmas_of_format("arm64.stage1");
   EXPECT_GE(s1.size(), 8u);
