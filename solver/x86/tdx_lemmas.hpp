@@ -87,6 +87,11 @@ template <class L = TdxLogic> std::vector<Lemma> tdx_lemmas() {
       "in e-1, then moves to e+1 and keeps every running vCPU in the new window; otherwise it returns "
       "PREVIOUS_TLB_EPOCH_BUSY with the epoch unchanged.",
       [](z3::context& c) { return track_refused_while_previous_epoch_runs<L>(c); });
+  add("tdx-block-needs-track-and-reentry",
+      "For every 64-bit TD epoch e below 2^64-1 and 8 symbolic vCPUs in e / e-1: a block made in e is not tracked "
+      "in e; after a successful TRACK (to e+1) it is tracked exactly when no running vCPU is still in e; and "
+      "once every running vCPU has re-entered in e+1 (the kick) it is tracked.",
+      [](z3::context& c) { return block_needs_track_and_reentry<L>(c); });
   add("tdx-remove-safe-for-every-vcpu",
       "While the TD runs, a successful PAGE.REMOVE whose 'tracked' input is tracked() over the per-parity counts "
       "of 8 symbolic vCPUs (each in e or e-1, all 64-bit e and bepoch) implies the entry was BLOCKED or "

@@ -140,4 +140,34 @@ template <class L> Claim remove_safe_for_every_vcpu(z3::context& c) {
   return parts.claim(rep);
 }
 
+// Why KVM must TRACK and then kick: a block made in epoch e (bepoch = e) is
+// never tracked in e; after a successful TRACK to e+1 it is tracked exactly
+// when no vCPU still runs in e; once every vCPU that ran in e has exited and
+// re-entered (now in e+1) it is tracked. For all 64-bit e below 2^64-1 and 8
+// symbolic vCPUs in e / e-1.
+template <class L> Claim block_needs_track_and_reentry(z3::context& c) {
+  Symbolic d(c);
+  z3::expr e = d.var("td_epoch");
+  Vcpus v = vcpus(d, e);
+  Track t = L::track_step(d, e, v.count0, v.count1);
+  z3::expr ok = t.status == d.lit(spec::SUCCESS);
+  z3::expr none_in_e = d.blit(true);
+  for (unsigned i = 0; i < kMaxVcpus; ++i) none_in_e = none_in_e && !(v.running[i] && v.epoch[i] == e);
+  // After the kick every running vCPU re-entered in the new epoch e+1: the
+  // counts of e+1's parity hold all of them, the other parity none.
+  z3::expr n = d.lit(0);
+  for (unsigned i = 0; i < kMaxVcpus; ++i) n = n + d.ite(v.running[i], d.lit(1), d.lit(0));
+  z3::expr odd_next = spec::bit_of(e + d.lit(1), 0);
+  z3::expr after0 = d.ite(odd_next, d.lit(0), n), after1 = d.ite(odd_next, n, d.lit(0));
+  z3::expr holds = d.implies(
+      e != d.lit(~std::uint64_t{0}),
+      !L::tracked(d, e, e, v.count0, v.count1) &&
+          d.implies(ok, t.next_epoch == e + d.lit(1) &&
+                            L::tracked(d, e, t.next_epoch, v.count0, v.count1) == none_in_e &&
+                            L::tracked(d, e, t.next_epoch, after0, after1)));
+  std::vector<Reported> rep = {{"td_epoch", e}, {"status", t.status}, {"count0", v.count0}, {"count1", v.count1}};
+  for (Reported& r : v.report) rep.push_back(std::move(r));
+  return Claim(holds, rep);
+}
+
 }  // namespace ptspec::solver::tdx

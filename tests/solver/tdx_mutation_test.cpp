@@ -254,6 +254,8 @@ std::vector<Mutation> mutations() {
       mut<RemoveWithoutTrack>("remove-without-track", "tdx-remove-safe-for-every-vcpu"),
       mut<TrackedIgnoresCount>("tracked-ignores-count", "tdx-remove-safe-for-every-vcpu"),
       mut<RemoveBlockedW>("remove-blockedw", "tdx-remove-safe-for-every-vcpu"),
+      mut<TrackedIgnoresCount>("tracked-ignores-count", "tdx-block-needs-track-and-reentry"),
+      mut<TrackedWrongParity>("tracked-wrong-parity", "tdx-block-needs-track-and-reentry"),
       mut<VmxMmioValue>("vmx-mmio-value", "tdx-mmio-spte-ept-violation"),
       mut<MmioSuppressVe>("mmio-suppress-ve", "tdx-mmio-spte-ept-violation"),
       mut<PgLevelNotMinusOne>("pg-level-not-minus-one", "tdx-pg-level-to-sept-level"),
