@@ -7,6 +7,7 @@
 
 #include "model/core/errors.hpp"
 #include "model/x86/tdx_gpa.hpp"
+#include "model/x86/tdx_names.hpp"
 
 namespace ptspec::x86::tdx {
 
@@ -50,6 +51,18 @@ std::string describe(const KvmEvent& e) {
 }
 
 const char* pending_op_name(PendingOp p) { return p == PendingOp::FaultIn ? "fault-in" : "zap"; }
+
+bool kvm_event_kind_from_name(std::string_view s, KvmEventKind& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(KvmEventKind::Bug) + 1, kvm_event_kind_name);
+}
+bool pending_op_from_name(std::string_view s, PendingOp& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(PendingOp::Zap) + 1, pending_op_name);
+}
+
+bool TdxKvm::flush_requested(unsigned v) const {
+  module_.vcpu(v);  // range check
+  return flush_req_[v];
+}
 
 TdxKvm::TdxKvm(const TdConfig& cfg)
     : cfg_((check_td_config(cfg), cfg)),

@@ -107,6 +107,7 @@ enum class KvmEventKind : std::uint8_t {
   Bug,          // KVM_BUG_ON
 };
 const char* kvm_event_kind_name(KvmEventKind k);
+bool kvm_event_kind_from_name(std::string_view s, KvmEventKind& out);
 
 struct KvmEvent {
   KvmEventKind kind;
@@ -123,6 +124,7 @@ std::string describe(const KvmEvent& e);
 // An operation KVM is still retrying (it returned -EAGAIN and has not since succeeded).
 enum class PendingOp : std::uint8_t { FaultIn, Zap };
 const char* pending_op_name(PendingOp p);
+bool pending_op_from_name(std::string_view s, PendingOp& out);
 
 class TdxKvm {
  public:
@@ -174,7 +176,7 @@ class TdxKvm {
   const std::set<std::uint64_t>& mmio_pages() const { return mmio_; }
   const std::vector<std::uint64_t>& pool_free() const { return pool_free_; }  // returned pages, next reused last
   std::uint64_t pool_next() const { return pool_next_; }                      // first never-used pool page
-  bool flush_requested(unsigned v) const { return flush_req_.at(v); }
+  bool flush_requested(unsigned v) const;  // InputError for a vCPU out of range
   const std::vector<KvmEvent>& events() const { return events_; }
   void clear_events() { events_.clear(); }
   std::uint64_t retries() const { return retries_; }

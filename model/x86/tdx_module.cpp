@@ -8,6 +8,7 @@
 #include "model/core/bits.hpp"
 #include "model/core/errors.hpp"
 #include "model/x86/tdx_gpa.hpp"
+#include "model/x86/tdx_names.hpp"
 
 namespace ptspec::x86::tdx {
 
@@ -49,6 +50,14 @@ const char* page_owner_name(PageOwner o) {
     case PageOwner::Removed: return "removed";
   }
   return "?";
+}
+
+bool page_owner_from_name(std::string_view s, PageOwner& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(PageOwner::Removed) + 1, page_owner_name);
+}
+
+bool seamcall_from_name(std::string_view s, Seamcall& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(Seamcall::TdExit) + 1, seamcall_name);
 }
 
 const char* seamcall_name(Seamcall c) {

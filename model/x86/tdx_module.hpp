@@ -71,6 +71,7 @@ inline constexpr unsigned kMaxInjectedBusy = 64;
 // must not reuse it yet (reference "The safety property").
 enum class PageOwner : std::uint8_t { Host, TdPrivate, SeptPage, Removed };
 const char* page_owner_name(PageOwner o);
+bool page_owner_from_name(std::string_view s, PageOwner& out);
 
 struct PamtEntry {
   PageOwner owner = PageOwner::Host;
@@ -101,6 +102,7 @@ enum class Seamcall : std::uint8_t {
   TdExit,  // not a SEAMCALL: a vCPU left TDX non-root mode (status 0; `level` holds the ExitReason)
 };
 const char* seamcall_name(Seamcall c);  // "TDH.MEM.PAGE.AUG", ...
+bool seamcall_from_name(std::string_view s, Seamcall& out);
 
 struct SeamcallRecord {
   std::uint64_t seq = 0;        // index in the history

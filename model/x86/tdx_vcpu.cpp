@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/core/errors.hpp"
+#include "model/x86/tdx_names.hpp"
 #include "model/x86/tdx_mmio.hpp"
 #include "model/x86/tdx_module.hpp"
 
@@ -46,6 +47,19 @@ const char* access_outcome_name(AccessOutcome o) {
     case AccessOutcome::InvalidGpa: return "invalid-gpa";
   }
   return "?";
+}
+
+bool vcpu_state_from_name(std::string_view s, VcpuState& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(VcpuState::Running) + 1, vcpu_state_name);
+}
+bool exit_reason_from_name(std::string_view s, ExitReason& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(ExitReason::Voluntary) + 1, exit_reason_name);
+}
+bool access_kind_from_name(std::string_view s, AccessKind& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(AccessKind::Exec) + 1, access_kind_name);
+}
+bool access_outcome_from_name(std::string_view s, AccessOutcome& out) {
+  return detail::enum_from_name(s, out, static_cast<unsigned>(AccessOutcome::InvalidGpa) + 1, access_outcome_name);
 }
 
 static GuestAccessResult private_access(TdxModule& m, unsigned v, std::uint64_t gpa, AccessKind kind,

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "model/x86/ept_mmu.hpp"
 #include "model/x86/tdx_gpa.hpp"
@@ -43,6 +44,7 @@ class TdxModule;
 
 enum class VcpuState : std::uint8_t { Outside, Running };
 const char* vcpu_state_name(VcpuState s);
+bool vcpu_state_from_name(std::string_view s, VcpuState& out);
 
 // Why a running vCPU left TDX non-root mode.
 enum class ExitReason : std::uint8_t {
@@ -53,6 +55,7 @@ enum class ExitReason : std::uint8_t {
   Voluntary,     // the guest exited on its own (TDG.VP.VMCALL, HLT, ...)
 };
 const char* exit_reason_name(ExitReason r);
+bool exit_reason_from_name(std::string_view s, ExitReason& out);
 
 // One private TLB entry: the HPA of the GPA page and the TD epoch at fill.
 struct TlbEntry {
@@ -76,6 +79,7 @@ struct TdxVcpu {
 
 enum class AccessKind : std::uint8_t { Read, Write, Exec };
 const char* access_kind_name(AccessKind k);
+bool access_kind_from_name(std::string_view s, AccessKind& out);  // "read" | "write" | "exec"
 
 enum class AccessOutcome : std::uint8_t {
   Translation,   // completed: `hpa` is the physical address used
@@ -85,6 +89,7 @@ enum class AccessOutcome : std::uint8_t {
   InvalidGpa,    // GPA bits above GPAW set; nothing translated
 };
 const char* access_outcome_name(AccessOutcome o);
+bool access_outcome_from_name(std::string_view s, AccessOutcome& out);
 
 struct GuestAccessResult {
   AccessOutcome outcome = AccessOutcome::EptViolation;

@@ -4,6 +4,7 @@
 
 #include "model/core/errors.hpp"
 #include "model/x86/tdx_config.hpp"
+#include "model/x86/tdx_kvm.hpp"
 
 namespace ptspec::x86::tdx {
 namespace {
@@ -75,6 +76,38 @@ TEST(TdxConfig, Variants) {
   TdConfig c;
   c.variant = TdxVariant::ZapBusyAsSuccess;
   EXPECT_NE(c.describe().find("variant=zap-busy-as-success"), std::string::npos);
+}
+
+// Every enum the traces, case files and Python spell by name round-trips.
+template <class E, class Name, class From>
+void round_trip(unsigned count, Name name, From from) {
+  for (unsigned i = 0; i < count; ++i) {
+    E e{}, back{};
+    e = static_cast<E>(i);
+    ASSERT_TRUE(from(name(e), back)) << name(e);
+    EXPECT_EQ(back, e);
+  }
+  E dummy{};
+  EXPECT_FALSE(from("no-such-name", dummy));
+}
+
+TEST(TdxNames, RoundTrip) {
+  round_trip<VcpuState>(2, vcpu_state_name, vcpu_state_from_name);
+  round_trip<ExitReason>(5, exit_reason_name, exit_reason_from_name);
+  round_trip<AccessKind>(3, access_kind_name, access_kind_from_name);
+  round_trip<AccessOutcome>(5, access_outcome_name, access_outcome_from_name);
+  round_trip<PageOwner>(4, page_owner_name, page_owner_from_name);
+  round_trip<Seamcall>(13, seamcall_name, seamcall_from_name);
+  round_trip<KvmEventKind>(10, kvm_event_kind_name, kvm_event_kind_from_name);
+  round_trip<PendingOp>(2, pending_op_name, pending_op_from_name);
+  round_trip<TdxLock>(kNumLocks, tdx_lock_name, tdx_lock_from_name);
+  AccessKind k;
+  ASSERT_TRUE(access_kind_from_name("write", k));
+  EXPECT_EQ(k, AccessKind::Write);
+  Seamcall c;
+  ASSERT_TRUE(seamcall_from_name("TDH.MEM.TRACK", c));
+  EXPECT_EQ(c, Seamcall::Track);
+  EXPECT_EQ(std::string(seamcall_name(Seamcall::TdExit)), "TD exit");
 }
 
 }  // namespace

@@ -254,6 +254,10 @@ TEST(TdxKvm, EnterBusyIsEagain) {
   EXPECT_TRUE(k.kick(0));
   EXPECT_FALSE(k.kick(0));
   EXPECT_FALSE(k.vcpu_exit(0));
+  EXPECT_THROW(k.flush_requested(2), InputError);
+  EXPECT_THROW(k.kick(2), InputError);
+  EXPECT_THROW(k.vcpu_enter(2), InputError);
+  EXPECT_THROW(k.flush_tlb_current(2), InputError);
 }
 
 // ---- variants ----
