@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "model/arm64/stage1_mmu.hpp"
 #include "model/arm64/stage2.hpp"
 #include "model/x86/ept_geometry.hpp"
 #include "model/x86/ept_perms.hpp"
@@ -25,6 +26,15 @@ Stage2Class bind_stage2(pybind11::module_& m);     // stage2.cpp: Stage2 and KVM
 void bind_stage2_inspect(pybind11::module_& m, Stage2Class& cls);  // stage2_inspect.cpp: walks, dumps, decode
 void bind_cases(pybind11::module_& m);             // cases.cpp: load_case, replay, list_corpus, formats
 void bind_lemmas(pybind11::module_& m);            // lemmas.cpp: lemmas, prove
+
+// ---- arm64.stage1 ----
+using Stage1Class = pybind11::class_<arm64::s1::Stage1Mmu>;
+struct OptStage1ConfigTag { static constexpr auto name = pybind11::detail::const_name("Stage1Config | None"); };
+Stage1Class bind_stage1(pybind11::module_& m);     // stage1.cpp: Stage1Config, stage1_variants, Stage1 and its ops
+void bind_stage1_inspect(pybind11::module_& m, Stage1Class& cls);  // stage1_inspect.cpp: access, walk, TLBs, decode, perms
+// A stage-1 event as a dict: event_to_dict plus cpu, op, single_copy_atomic, broadcast, torn.
+pybind11::dict s1_event_to_dict(const Event& e);
+pybind11::list s1_events_to_list(const std::vector<Event>& events);
 
 // ---- x86.ept / x86.sppt ----
 void bind_ept(pybind11::module_& m);               // ept.cpp: EptConfig, decode_ept

@@ -39,6 +39,8 @@ PYBIND11_MODULE(_core, m) {
   ptspec::pyb::bind_config(m);
   auto stage2 = ptspec::pyb::bind_stage2(m);
   ptspec::pyb::bind_stage2_inspect(m, stage2);
+  auto stage1 = ptspec::pyb::bind_stage1(m);
+  ptspec::pyb::bind_stage1_inspect(m, stage1);
   ptspec::pyb::bind_cases(m);
   ptspec::pyb::bind_lemmas(m);
   ptspec::pyb::bind_ept(m);

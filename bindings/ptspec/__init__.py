@@ -9,6 +9,14 @@ it. Quick start::
     s2.translate(0x4000_1234)["pa"]                        # -> 0x80001234
     ptspec.errno_name(s2.map(0x123, 0x1000, 0, "rw"))      # -> '-EINVAL' (unaligned)
 
+arm64 stage 1 (kvm-unit-tests' tables, two CPUs with TLBs)::
+
+    s1 = ptspec.Stage1(granule=4096, va_bits=48, cpus=2)
+    s1.install_block(0x4000_0000, 0x8000_0000, level=2)     # 2 MiB user block -> 0
+    s1.mmu_on(0); s1.access(0, 0x4000_1000, "el0")["ok"]    # -> True (and cached)
+    s1.clear_user(0x4000_1000)                              # AP[1] cleared + TLBI -> 0
+    s1.access(0, 0x4000_1000, "el0")["fault"]               # -> 'permission'
+
 x86 EPT and SPP::
 
     ept = ptspec.Ept(levels=4, maxphyaddr=46)
@@ -50,6 +58,8 @@ from ._core import (  # noqa: F401  (re-exports)
     SPP_SUBPAGE_SIZE,
     ShadowMmu,
     SppSystem,
+    Stage1,
+    Stage1Config,
     Stage2,
     Stage2Config,
     __version__,
@@ -57,6 +67,7 @@ from ._core import (  # noqa: F401  (re-exports)
     decode,
     decode_ept,
     decode_paging,
+    decode_stage1,
     decode_sppt,
     default_pae_pdpte,
     errno_name,
@@ -78,6 +89,8 @@ from ._core import (  # noqa: F401  (re-exports)
     spp_has_pdep,
     spp_subpage,
     spp_vector_problems,
+    stage1_perms,
+    stage1_variants,
     variants,
 )
 
@@ -100,6 +113,8 @@ __all__ = [
     "SPP_SUBPAGE_SIZE",
     "ShadowMmu",
     "SppSystem",
+    "Stage1",
+    "Stage1Config",
     "Stage2",
     "Stage2Config",
     "__version__",
@@ -107,6 +122,7 @@ __all__ = [
     "decode",
     "decode_ept",
     "decode_paging",
+    "decode_stage1",
     "decode_sppt",
     "default_pae_pdpte",
     "errno_name",
@@ -128,5 +144,7 @@ __all__ = [
     "spp_has_pdep",
     "spp_subpage",
     "spp_vector_problems",
+    "stage1_perms",
+    "stage1_variants",
     "variants",
 ]

@@ -176,6 +176,217 @@ class Stage2:
 def decode(value: int, level: Optional[int] = None, config: Optional[Stage2Config] = None) -> Decoded: ...
 def variants() -> List[Dict[str, str]]: ...
 
+# ---- arm64.stage1 (bindings/stage1.cpp, bindings/stage1_inspect.cpp) ----
+Stage1Prot = str  # comma-separated: "user" | "kernel", "rdonly", "pxn", "uxn", "device"
+ElName = Literal["el0", "el1"]
+Stage1AccessName = Literal["read", "write", "fetch"]
+Stage1Fault = Literal["translation", "address_size", "access_flag", "permission", "unbacked"]
+
+class Stage1Config:
+    def __init__(
+        self,
+        *,
+        granule: int = 4096,
+        va_bits: Optional[int] = None,
+        t0sz: Optional[int] = None,
+        pa_bits: int = 48,
+        cpus: int = 2,
+        wxn: bool = False,
+        variant: Optional[str] = None,
+    ) -> None: ...
+    @property
+    def granule(self) -> int: ...
+    @property
+    def granule_shift(self) -> int: ...
+    @property
+    def va_bits(self) -> int: ...
+    @property
+    def t0sz(self) -> int: ...
+    @property
+    def start_level(self) -> int: ...
+    @property
+    def pa_bits(self) -> int: ...
+    @property
+    def cpus(self) -> int: ...
+    @property
+    def wxn(self) -> bool: ...
+    @property
+    def variant(self) -> Optional[str]: ...
+    @property
+    def va_limit(self) -> int: ...
+    def block_size(self, level: int) -> int: ...
+    def supports_block(self, level: int) -> bool: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def describe(self) -> str: ...
+
+def stage1_variants() -> List[Dict[str, str]]: ...
+
+class Stage1Access(TypedDict):
+    va: int
+    el: ElName
+    access: Stage1AccessName
+    ok: bool
+    fault: Optional[Stage1Fault]
+    level: Optional[int]
+    pte: int
+    ptep: int
+    pa: Optional[int]
+    va_base: int
+    size: int
+    kind: Literal["page", "block", "flat", "none"]
+    perms: str
+    user: bool
+    table_attrs: int
+    mmu_off: bool
+    tlb_hit: bool
+    entries: List[int]
+    why: str
+    text: str
+
+class Stage1Level(TypedDict):
+    level: int
+    table: int
+    index: int
+    ptep: int
+    pte: int
+    kind: Literal["invalid", "table", "block", "page", "reserved"]
+    output: Optional[int]
+
+class Stage1Walk(Stage1Access):
+    root: int
+    levels: List[Stage1Level]
+
+class Stage1TlbEntry(TypedDict):
+    va_base: int
+    size: int
+    level: int
+    pte: int
+    ptep: int
+    table_attrs: int
+    root: int
+    user: bool
+    filled_at: int
+    doomed_by: List[int]
+    text: str
+
+class Stage1Cpu(TypedDict):
+    cpu: int
+    mmu_on: bool
+    sctlr_m: bool
+    ttbr: int
+    ttbr_written: int
+    pan: bool
+    busy: bool
+    tlb: List[Stage1TlbEntry]
+
+class Stage1Event(EventInfo, total=False):
+    cpu: int
+    op: int
+    single_copy_atomic: bool
+    broadcast: bool
+    torn: bool
+
+class Stage1Op(TypedDict):
+    op: str
+    cpu: int
+    root: int
+    va: int
+    pa: int
+    size: int
+    level: int
+    prot: str
+    result: int
+    first_event: int
+    end_event: int
+    done: bool
+    text: str
+
+class Stage1Leaf(TypedDict):
+    va: int
+    size: int
+    level: int
+    kind: Literal["page", "block"]
+    pte: int
+    ptep: int
+    pa: int
+    user: bool
+    perms_el0: str
+    perms_el1: str
+
+class Stage1Perms(TypedDict):
+    read: bool
+    write: bool
+    exec: bool
+    letters: str
+
+class Stage1:
+    def __init__(self, config: Optional[Stage1Config] = None, **kwargs: Any) -> None: ...
+    # kvm-unit-tests library operations: 0 or a negative errno.
+    def install_page(self, va: int, pa: int, prot: Stage1Prot = "user", cpu: int = 0, root: Optional[int] = None) -> int: ...
+    def install_block(
+        self, va: int, pa: int, level: int = 2, prot: Stage1Prot = "user", cpu: int = 0, root: Optional[int] = None
+    ) -> int: ...
+    def map_range(
+        self, va: int, pa: int, size: int, prot: Stage1Prot = "user", cpu: int = 0, root: Optional[int] = None
+    ) -> int: ...
+    def map_sect(
+        self, va: int, pa: int, size: int, prot: Stage1Prot = "user", level: int = 2, cpu: int = 0,
+        root: Optional[int] = None,
+    ) -> int: ...
+    def clear_user(self, va: int, cpu: int = 0, root: Optional[int] = None) -> int: ...
+    def mmu_on(self, cpu: int = 0, root: Optional[int] = None) -> int: ...
+    def mmu_off(self, cpu: int = 0) -> int: ...
+    def flush_tlb_all(self, cpu: int = 0) -> int: ...
+    def flush_tlb_page(self, va: int, cpu: int = 0) -> int: ...
+    def set_pan(self, cpu: int, pan: bool) -> None: ...
+    def new_table(self) -> int: ...
+    def write_raw(self, ptep: int, value: int, cpu: int = 0) -> None: ...
+    # One micro-step at a time.
+    def start(
+        self, op: str, cpu: int = 0, va: int = 0, pa: int = 0, size: int = 0, level: int = 2,
+        prot: Stage1Prot = "user", root: Optional[int] = None,
+    ) -> int: ...
+    def step(self, cpu: int = 0) -> bool: ...
+    def finish(self, cpu: int = 0) -> None: ...
+    def busy(self, cpu: int = 0) -> bool: ...
+    def remaining_steps(self, cpu: int = 0) -> List[Stage1Event]: ...
+    @property
+    def config(self) -> Stage1Config: ...
+    @property
+    def root(self) -> int: ...
+    @property
+    def roots(self) -> List[int]: ...
+    @property
+    def cpus(self) -> int: ...
+    def ops(self) -> List[Stage1Op]: ...
+    def copy(self) -> "Stage1": ...
+    # The hardware and inspection.
+    def access(self, cpu: int, va: int, el: ElName = "el0", access: Stage1AccessName = "read") -> Stage1Access: ...
+    def walk(
+        self, va: int, el: ElName = "el1", access: Stage1AccessName = "read", pan: bool = False,
+        root: Optional[int] = None, view: Literal["walker", "latest"] = "walker",
+    ) -> Stage1Walk: ...
+    def translate(
+        self, va: int, el: ElName = "el1", access: Stage1AccessName = "read", pan: bool = False,
+        root: Optional[int] = None, view: Literal["walker", "latest"] = "walker",
+    ) -> Stage1Walk: ...
+    def tlb(self, cpu: int) -> List[Stage1TlbEntry]: ...
+    def cpu(self, cpu: int) -> Stage1Cpu: ...
+    def pending_stores(self) -> List[Dict[str, int]]: ...
+    def pending_tlbis(self) -> List[Dict[str, Union[int, bool]]]: ...
+    def read_entry(self, pa: int, view: Literal["walker", "latest"] = "latest") -> int: ...
+    def events(self) -> List[Stage1Event]: ...
+    def clear_events(self) -> None: ...
+    def leaves(self, root: Optional[int] = None) -> List[Stage1Leaf]: ...
+    def tables(self, root: Optional[int] = None) -> List[Dict[str, int]]: ...
+    def dump(self, root: Optional[int] = None) -> str: ...
+    def decode(self, value: int, level: Optional[int] = None) -> Decoded: ...
+
+def decode_stage1(value: int, level: Optional[int] = None, granule: int = 4096) -> Decoded: ...
+def stage1_perms(
+    ap: int, pxn: bool = False, uxn: bool = False, el: ElName = "el1", pan: bool = False, wxn: bool = False
+) -> Stage1Perms: ...
+
 # Cases and the corpus.
 class Violation(TypedDict):
     invariant: str
