@@ -51,11 +51,21 @@
 namespace ptspec::x86::tdx {
 
 // The locks a SEAMCALL takes (reference "Contention"); each is a point
-// where OPERAND_BUSY can be injected.
+// where OPERAND_BUSY can be injected. An injected BUSY stays queued until an
+// acquisition of that lock consumes it (clear_busy drops them). VP.ENTER's
+// 0-step mitigation (SEPT tree lock exclusive) is not modelled: VP.ENTER
+// takes only the epoch lock. Realistic injection points for KVM's flows:
+// Epoch before VP.ENTER / TRACK, SeptTree / SeptEntry before any SEPT op,
+// Pamt before a zap (WBINVD's PAMT lock, BUSY|RCX, retried). A Pamt BUSY
+// left for SEPT.ADD / PAGE.AUG (BUSY|R8) is something seed-era KVM does not
+// handle: KVM_BUG_ON.
 enum class TdxLock : std::uint8_t {
   Epoch,      // TD epoch lock: shared by VP.ENTER, exclusive for TRACK -> BUSY|TD_EPOCH
   SeptTree,   // SEPT tree lock: SEPT.ADD/PAGE.ADD/AUG/REMOVE shared, BLOCK/UNBLOCK/SEPT.REMOVE exclusive -> BUSY|SEPT
-  SeptEntry,  // the target entry's lock (host ops vs the guest's ACCEPT) -> BUSY|SEPT_ENTRY
+  // The target entry's lock (host ops vs the guest's ACCEPT) -> BUSY|SEPT as
+  // well: KVM's SEPT_BUSY handling is what meets entry contention (reading:
+  // the seed retries/-EAGAINs only TDX_ERROR_SEPT_BUSY for every SEPT op).
+  SeptEntry,
   Pamt,       // the PAMT entry of an HPA operand (SEPT.ADD/PAGE.ADD/AUG: R8; WBINVD: RCX) -> BUSY|that register
 };
 inline constexpr unsigned kNumLocks = 4;
