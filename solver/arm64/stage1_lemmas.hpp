@@ -8,7 +8,8 @@
 // have one function broken, to show that each lemma can fail.
 //
 // Builders: stage1_lemmas_entry.hpp (descriptors), stage1_lemmas_perms.hpp
-// (permissions), stage1_lemmas_walk.hpp (walk); Stage1Logic and the
+// (permissions), stage1_lemmas_walk.hpp (walk), stage1_lemmas_clear.hpp
+// (mmu_clear_user over whole tables); Stage1Logic and the
 // independent description in stage1_lemmas_common.hpp.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "solver/arm64/stage1_lemmas_clear.hpp"
 #include "solver/arm64/stage1_lemmas_common.hpp"
 #include "solver/arm64/stage1_lemmas_entry.hpp"
 #include "solver/arm64/stage1_lemmas_perms.hpp"
@@ -31,6 +33,7 @@ template <class L = Stage1Logic> std::vector<Lemma> stage1_lemmas() {
     v.push_back(Lemma{kFormat, std::move(name), std::move(statement), e, ms, std::move(b)});
   };
   constexpr Expect P = Expect::Proved;
+  constexpr Expect C = Expect::Counterexample;
 
   // ---- descriptors (Arm ARM D8.3) ----
   add("stage1-leaf-fields-round-trip",
@@ -91,6 +94,11 @@ template <class L = Stage1Logic> std::vector<Lemma> stage1_lemmas() {
       "are ORed into PXN/UXN, all-zero table attributes change nothing, and EL0 never gains a read or write "
       "from a table (Arm ARM D8.4 hierarchical permissions).",
       P, [](z3::context& c) { return table_attrs_fold_per_arm<L>(c); });
+  add("stage1-leaf-perms-from-descriptor-bits",
+      "For every leaf descriptor and every OR of the table descriptors above it, at EL0 and EL1 and every PAN "
+      "and WXN, the walk's leaf_perms equals the permission table at the effective AP[2:1] = (bit 7 | "
+      "APTable[1] bit 62, bit 6 & !APTable[0] bit 61), PXN = bit 53 | bit 59, UXN = bit 54 | bit 60.",
+      P, [](z3::context& c) { return leaf_perms_from_descriptor_bits<L>(c); });
 
   // ---- walk (Arm ARM D8.2) ----
   for (unsigned gs : spec::kGranuleShifts) {
@@ -112,6 +120,28 @@ template <class L = Stage1Logic> std::vector<Lemma> stage1_lemmas() {
       "32 MiB, 16 KiB; 64K: 512 MiB, 64 KiB): the output address is the leaf's OA above that size and the VA "
       "below it.",
       P, [](z3::context& c) { return leaf_output_uses_leaf_size<L>(c); });
+
+  // ---- mmu_clear_user over whole tables (seed 001) ----
+  add("stage1-clear-user-hits-mapping-descriptor",
+      "Over symbolic memory (any table contents), for every VA: mmu_clear_user stores iff the VA is mapped, and "
+      "after its store the walk of the VA reaches the same descriptor at the same level -- page or block -- now "
+      "equal to the old one with only AP[1] (PTE_USER) cleared, so the translation is kept and EL0 loses "
+      "access (4K VA 48/39, 16K 47, 64K 42; seed 001, \"Teach mmu_clear_user about block mappings\").",
+      P, [](z3::context& c) { return clear_user_hits_mapping_descriptor<L>(c, s1::ClearUser::Fixed, false); },
+      30'000);
+  add("stage1-clear-user-page-only-misses-block",
+      "The pre-fix mmu_clear_user (variant clear-user-page-only: every entry above level 3 followed as a table "
+      "pointer) clears AP[1] of the descriptor that maps every mapped VA -- false: on a block mapping it "
+      "writes into the block's output memory and the block stays user-accessible, so the solver must exhibit "
+      "a block.",
+      C, [](z3::context& c) { return clear_user_hits_mapping_descriptor<L>(c, s1::ClearUser::PageOnly, false); },
+      30'000);
+  add("stage1-clear-user-page-only-correct-on-pages",
+      "On a VA mapped by a level-3 page, the pre-fix mmu_clear_user (clear-user-page-only) does what the fixed "
+      "one does: its store leaves the page descriptor with only AP[1] cleared -- the defect is confined to "
+      "blocks.",
+      P, [](z3::context& c) { return clear_user_hits_mapping_descriptor<L>(c, s1::ClearUser::PageOnly, true); },
+      30'000);
   return v;
 }
 

@@ -16,10 +16,13 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "model/arm64/stage1_config.hpp"
 #include "model/arm64/stage1_desc.hpp"
 #include "model/arm64/stage1_perms.hpp"
+#include "model/arm64/stage1_walk.hpp"
 #include "model/arm64/stage2_geometry.hpp"
 #include "model/core/bits.hpp"
 #include "solver/cases.hpp"
@@ -95,28 +98,13 @@ inline constexpr PermRow kPermTable[] = {
 };
 }  // namespace spec
 
-// A stage-1 geometry: no concatenation; the start level is the highest level
-// whose table still resolves at least one input bit (Arm ARM D8.2: the
-// number of levels follows from T0SZ = 64 - va_bits and the granule).
-inline Geometry s1_geometry(unsigned gs, unsigned va_bits, unsigned pa_bits = 48) {
-  unsigned start = 3;
-  while (start > 0 && spec::level_shift(gs, start) + (gs - 3) < va_bits) --start;
-  Geometry g;
-  g.granule_shift = gs;
-  g.ia_bits = va_bits;
-  g.start_level = start;
-  g.pa_bits = pa_bits;
-  g.pgd_pages = 1;
-  return g;
-}
-
 // The VA sizes the lemmas cover: T0SZ 16..39 (Arm ARM D8.2, without FEAT_LVA/TTST).
 inline constexpr unsigned kVaBitsMin = 25;
 inline constexpr unsigned kVaBitsMax = 48;
 
 inline std::vector<Geometry> granule_geometries(unsigned va_bits = 48) {
   std::vector<Geometry> out;
-  for (unsigned gs : spec::kGranuleShifts) out.push_back(s1_geometry(gs, va_bits));
+  for (unsigned gs : spec::kGranuleShifts) out.push_back(s1::make_stage1_geometry(1u << gs, va_bits, 48));
   return out;
 }
 
@@ -127,8 +115,10 @@ struct Stage1Logic {
   using Leaf = s1::LeafFields<S>;
   using Table = s1::TableFields<S>;
 
-  // ---- geometry: the start level for a VA size (TODO: S1's stage1_config) ----
-  static Geometry geometry(unsigned gs, unsigned va_bits) { return s1_geometry(gs, va_bits); }
+  // ---- geometry: the model's start level for a VA size (stage1_config) ----
+  static Geometry geometry(unsigned gs, unsigned va_bits) {
+    return s1::make_stage1_geometry(1u << gs, va_bits, 48);
+  }
 
   // ---- descriptor fields (stage1_desc.hpp) ----
   static W encode_leaf_fields(const S& d, const Leaf& f) { return s1::encode_leaf_fields(d, f); }
@@ -164,9 +154,23 @@ struct Stage1Logic {
   static W entry_address(const S& d, const Geometry& g, const W& table, const W& va, unsigned level) {
     return s1::entry_address(d, g, table, va, level);
   }
-  static W walk_step(const S& d, const SymMem& mem, const Geometry& g, const W& table, const W& va,
-                     unsigned level) {
+  template <class M>
+  static W walk_step(const S& d, const M& mem, const Geometry& g, const W& table, const W& va, unsigned level) {
     return s1::walk_step(d, mem, g, table, va, level);
+  }
+
+  // ---- the walk and mmu_clear_user's store (stage1_walk.hpp) ----
+  template <class M>
+  static s1::LeafWalk<S> walk_leaf(const S& d, const M& mem, const Geometry& g, const W& root, const W& va) {
+    return s1::walk_leaf(d, mem, g, root, va);
+  }
+  static s1::EntryStore<S> clear_user_store(const S& d, const SymMem& mem, const Geometry& g, const W& root,
+                                            const W& va, s1::ClearUser variant) {
+    return s1::clear_user_store(d, mem, g, root, va, variant);
+  }
+  static s1::Stage1Perms<S> leaf_perms(const S& d, const W& pte, const W& table_attrs, El el, const W& pan,
+                                       const W& wxn) {
+    return s1::leaf_perms(d, pte, table_attrs, el, pan, wxn);
   }
 
   // ---- permissions (stage1_perms.hpp) ----
@@ -183,6 +187,24 @@ struct Stage1Logic {
     return s1::apply_table_attrs(d, leaf, t);
   }
 };
+
+// Symbolic memory after one store, read as "the stored word at the stored
+// address, the old word elsewhere" -- the same function as
+// SymMem::store(addr, value), spelt as an ite over selects of the unchanged
+// array. Z3 decides the re-walk through it in well under a second per
+// configuration, where the equivalent array store timed out (> 120 s even
+// for a two-level 64K walk of stage1-clear-user-hits-mapping-descriptor).
+class SymMemAfterStore {
+ public:
+  SymMemAfterStore(SymMem base, z3::expr addr, z3::expr value)
+      : base_(std::move(base)), addr_(std::move(addr)), value_(std::move(value)) {}
+  z3::expr load(const Symbolic& d, const z3::expr& a) const { return d.ite(a == addr_, value_, base_.load(a)); }
+
+ private:
+  SymMem base_;
+  z3::expr addr_, value_;
+};
+static_assert(MemoryFor<SymMemAfterStore, Symbolic>);
 
 // Symbolic leaf / table fields, each a fresh named variable ("<prefix>attr_indx" ...).
 inline s1::LeafFields<Symbolic> leaf_vars(const Symbolic& d, const std::string& p = "") {

@@ -125,4 +125,39 @@ template <class L> Claim table_attrs_fold_per_arm(z3::context& c) {
   return {holds, rep};
 }
 
+// The permissions of a walked leaf, from raw descriptor bits: for every
+// leaf descriptor and every OR of the table descriptors above it,
+// leaf_perms (what the translate code asks) equals the permission table at
+// the effective AP[2:1] = (bit 7 | bit 62, bit 6 & !bit 61), PXN = bit 53 |
+// bit 59, UXN = bit 54 | bit 60 (Arm ARM D8.3.1/D8.3.2 positions, D8.4
+// hierarchical control).
+template <class L> Claim leaf_perms_from_descriptor_bits(z3::context& c) {
+  Symbolic d(c);
+  z3::expr pte = d.var("pte");
+  z3::expr tattrs = d.var("table_attrs");
+  z3::expr pan = d.bvar("pan");
+  z3::expr wxn = d.bvar("wxn");
+  auto b = [&](const z3::expr& w, unsigned n) { return (w & d.lit(bit(n))) != d.lit(0); };
+  const z3::expr ap1 = b(pte, 6) && !b(tattrs, 61);
+  const z3::expr ap2 = b(pte, 7) || b(tattrs, 62);
+  const z3::expr ap = d.ite(ap2, d.lit(2), d.lit(0)) | d.ite(ap1, d.lit(1), d.lit(0));
+  const z3::expr pxn = b(pte, 53) || b(tattrs, 59);
+  const z3::expr uxn = b(pte, 54) || b(tattrs, 60);
+  SelectedCases cases(d);
+  for (El el : {El::El0, El::El1}) {
+    z3::expr r = d.blit(false), w = d.blit(false), x = d.blit(false);
+    for (const spec::PermRow& row : spec::kPermTable) {
+      if (row.el != el) continue;
+      const z3::expr hit = ap == d.lit(row.ap);
+      r = d.bite(hit, d.bite(pan, d.blit(row.r_pan), d.blit(row.r)), r);
+      w = d.bite(hit, d.bite(pan, d.blit(row.w_pan), d.blit(row.w)), w);
+      x = d.bite(hit, d.bite(wxn, d.blit(row.x_wxn), d.blit(row.x)), x);
+    }
+    x = x && !(el == El::El0 ? uxn : pxn);
+    s1::Stage1Perms<Symbolic> p = L::leaf_perms(d, pte, tattrs, el, pan, wxn);
+    cases.add(p.read == r && p.write == w && p.exec == x, {{"el", el == El::El0 ? 0u : 1u}});
+  }
+  return cases.claim({{"pte", pte}, {"table_attrs", tattrs}, {"pan", pan}, {"wxn", wxn}});
+}
+
 }  // namespace ptspec::solver::stage1

@@ -139,6 +139,39 @@ struct ApTableBitsSwapped : Stage1Logic {
   }
 };
 
+// leaf_perms forgets the table attributes of the walk.
+struct LeafPermsIgnoresTableAttrs : Stage1Logic {
+  static s1::Stage1Perms<S> leaf_perms(const S& d, const W& pte, const W&, El el, const W& pan, const W& wxn) {
+    return s1::leaf_perms(d, pte, d.lit(0), el, pan, wxn);
+  }
+};
+
+// ---- mmu_clear_user mutants ----
+
+// The fixed library regresses to the pre-fix page-only path.
+struct FixedAsPageOnly : Stage1Logic {
+  static s1::EntryStore<S> clear_user_store(const S& d, const SymMem& m, const Geometry& g, const W& root,
+                                            const W& va, s1::ClearUser) {
+    return s1::clear_user_store(d, m, g, root, va, s1::ClearUser::PageOnly);
+  }
+};
+// The pre-fix variant "fixed": its documented defect disappears.
+struct PageOnlyAsFixed : Stage1Logic {
+  static s1::EntryStore<S> clear_user_store(const S& d, const SymMem& m, const Geometry& g, const W& root,
+                                            const W& va, s1::ClearUser) {
+    return s1::clear_user_store(d, m, g, root, va, s1::ClearUser::Fixed);
+  }
+};
+// The page-only path clears AP[2] (PTE_RDONLY) instead of AP[1].
+struct PageOnlyClearsRdonly : Stage1Logic {
+  static s1::EntryStore<S> clear_user_store(const S& d, const SymMem& m, const Geometry& g, const W& root,
+                                            const W& va, s1::ClearUser v) {
+    s1::EntryStore<S> st = s1::clear_user_store(d, m, g, root, va, v);
+    if (v == s1::ClearUser::PageOnly) st.value = m.load(d, st.addr) & d.lit(~bit(7));
+    return st;
+  }
+};
+
 // ---- walk mutants ----
 
 // The start level one too deep: the start table needs more than a page.
@@ -161,13 +194,15 @@ struct EntryAddress4Byte : Stage1Logic {
   static W entry_address(const S& d, const Geometry& g, const W& table, const W& va, unsigned level) {
     return table + d.shl(s1::table_index(d, g, va, level), 2);
   }
-  static W walk_step(const S& d, const SymMem& m, const Geometry& g, const W& table, const W& va, unsigned level) {
+  template <class M>
+  static W walk_step(const S& d, const M& m, const Geometry& g, const W& table, const W& va, unsigned level) {
     return m.load(d, entry_address(d, g, table, va, level));
   }
 };
 // The walk step reads the neighbouring entry.
 struct WalkReadsNeighbour : Stage1Logic {
-  static W walk_step(const S& d, const SymMem& m, const Geometry& g, const W& table, const W& va, unsigned level) {
+  template <class M>
+  static W walk_step(const S& d, const M& m, const Geometry& g, const W& table, const W& va, unsigned level) {
     return m.load(d, s1::entry_address(d, g, table, va, level) + d.lit(8));
   }
 };
@@ -212,6 +247,10 @@ std::vector<Mutation> mutations() {
       mut<EntryAddress4Byte>("entry-address-4-byte", "stage1-walk-step-reads-selected-entry"),
       mut<WalkReadsNeighbour>("walk-reads-neighbour", "stage1-walk-step-reads-selected-entry"),
       mut<LeafOutputPageOffset>("leaf-output-page-offset", "stage1-leaf-output-uses-leaf-size"),
+      mut<LeafPermsIgnoresTableAttrs>("leaf-perms-ignores-table-attrs", "stage1-leaf-perms-from-descriptor-bits"),
+      mut<FixedAsPageOnly>("fixed-as-page-only", "stage1-clear-user-hits-mapping-descriptor"),
+      mut<PageOnlyAsFixed>("page-only-as-fixed", "stage1-clear-user-page-only-misses-block"),
+      mut<PageOnlyClearsRdonly>("page-only-clears-rdonly", "stage1-clear-user-page-only-correct-on-pages"),
   };
 }
 
@@ -237,6 +276,23 @@ TEST(Stage1Mutations, PanBlocksFetchIsCaughtOnEl0AccessibleMemory) {
   LemmaResult r = run_lemma(lemma_in(cat, "stage1-pan-hides-el0-memory-from-el1-data"));
   ASSERT_EQ(r.outcome, Outcome::Counterexample) << r.message;
   EXPECT_EQ(*r.value("ap") & 3, 0b11u);  // EL0-readable, not EL0-writable: EL1 may fetch
+}
+
+// The catalogue's own expected counterexample: the pre-fix mmu_clear_user
+// goes wrong on a block (a valid leaf above level 3), and its store misses
+// the block descriptor.
+TEST(Stage1Catalogue, PageOnlyCounterexampleIsABlock) {
+  const Lemma* l = find_lemma("arm64.stage1/stage1-clear-user-page-only-misses-block");
+  ASSERT_NE(l, nullptr);
+  LemmaResult r = run_lemma(*l);
+  ASSERT_EQ(r.outcome, Outcome::Counterexample) << r.message;
+  EXPECT_TRUE(r.passed());
+  ASSERT_EQ(*r.value("granule"), 4096u);  // the first configuration fails already
+  const unsigned level = static_cast<unsigned>(*r.value("leaf_level_4k48"));
+  EXPECT_LT(level, 3u);
+  const Geometry g = Stage1Logic::geometry(12, 48);
+  EXPECT_EQ(s1::classify(g, *r.value("leaf_4k48"), level), s1::DescKind::Block);
+  EXPECT_NE(*r.value("store_addr_4k48"), *r.value("leaf_addr_4k48"));
 }
 
 }  // namespace
