@@ -21,8 +21,8 @@ int TdxKvm::private_fault_in(std::uint64_t gpa) {
   const std::uint64_t page = page_of(gpa);
   const std::uint64_t gfn = gpa_to_gfn(C, page);
   if (mirror_leaves_.count(page)) {
-    pending_.erase(page);
-    return 0;  // already mapped (a PENDING page waits for the guest's ACCEPT)
+    if (auto p = pending_.find(page); p != pending_.end() && p->second == PendingOp::FaultIn) pending_.erase(p);
+    return 0;  // already mapped (a PENDING page waits for the guest's ACCEPT); a pending zap stays pending
   }
   // The TDP MMU walk down from the root: every missing private SPT is
   // allocated and linked (tdp_mmu_link_sp -> link_private_spt).

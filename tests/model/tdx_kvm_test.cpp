@@ -155,6 +155,8 @@ TEST(TdxKvm, ZapBusyIsEagainThenRetry) {
   EXPECT_EQ(k.module().state_of(0, kGpa), code(SeptState::Mapped));
   EXPECT_EQ(k.pending().at(kGpa), PendingOp::Zap);
   EXPECT_TRUE(k.module().vcpu(0).running());  // nothing was flushed
+  EXPECT_EQ(k.fault_in(kGpa), 0);                // already mapped: the zap stays pending
+  EXPECT_EQ(k.pending().at(kGpa), PendingOp::Zap);
   EXPECT_EQ(k.zap(kGpa), 0);
   EXPECT_TRUE(k.pending().empty());
   EXPECT_FALSE(k.bugged());
