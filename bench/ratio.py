@@ -6,13 +6,17 @@
     bench_campaign --benchmark_out=campaign.json --benchmark_out_format=json
     bench_ept --benchmark_out=ept.json --benchmark_out_format=json
     bench_paging --benchmark_out=paging.json --benchmark_out_format=json
-    python3 bench/ratio.py walk.json ops.json campaign.json ept.json paging.json
+    bench_stage1 --benchmark_out=stage1.json --benchmark_out_format=json
+    python3 bench/ratio.py walk.json ops.json campaign.json ept.json paging.json stage1.json
 
 Prints, per configuration, the model walk (BM_translate) against the bare
 loop (BM_bare) and their ratio; the same for the EPT walk (BM_ept_walk, and
 BM_ept_walk_ad with A/D applied, against BM_ept_bare); the x86 guest walk
 per paging mode (BM_paging_walk against BM_paging_bare); the shadow MMU's
 page fault and shadow walk in nanoseconds (BM_shadow_fault, BM_shadow_walk);
+the arm64 stage-1 walk (BM_s1_walk) and the TLB-hit access with a 64-entry
+and a full TLB (BM_s1_tlb_hit, BM_s1_tlb_hit_full) against the bare loop
+(BM_s1_bare);
 map/unmap nanoseconds per operation; checked operations per second. Only the
 standard library is used.
 """
@@ -57,6 +61,7 @@ def main(argv):
     walk, ops, checked = OrderedDict(), OrderedDict(), []
     ept = OrderedDict()
     paging, shadow = OrderedDict(), OrderedDict()
+    stage1 = OrderedDict()
     for b in _runs(argv[1:]):
         fam, cfg = _split(b.get("run_name", b["name"]))
         if fam in ("BM_translate", "BM_bare"):
@@ -65,6 +70,8 @@ def main(argv):
             ept.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
         elif fam in ("BM_paging_walk", "BM_paging_bare"):
             paging.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
+        elif fam in ("BM_s1_walk", "BM_s1_bare", "BM_s1_tlb_hit", "BM_s1_tlb_hit_full"):
+            stage1.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
         elif fam in ("BM_shadow_fault", "BM_shadow_walk"):
             shadow.setdefault(cfg, {})[fam] = _ns(b, "cpu_time")
         elif fam in ("BM_map", "BM_unmap"):
@@ -107,6 +114,22 @@ def main(argv):
                 rc = 1
                 continue
             print(f"{cfg:<13} {model:9.1f} {bare:9.1f} {model / bare:6.2f}")
+    if stage1:
+        if walk or ept or paging:
+            print()
+        print(f"{'stage1 config':<13} {'walk ns':>9} {'bare ns':>9} {'ratio':>6} {'tlb64 ns':>9} {'ratio':>6}"
+              f" {'tlbfull ns':>10} {'ratio':>6}")
+        for cfg, v in stage1.items():
+            bare, model = v.get("BM_s1_bare"), v.get("BM_s1_walk")
+            if bare is None or model is None:
+                print(f"{cfg:<13} (missing {'BM_s1_bare' if bare is None else 'BM_s1_walk'})")
+                rc = 1
+                continue
+            line = f"{cfg:<13} {model:9.1f} {bare:9.1f} {model / bare:6.2f}"
+            for fam, width in (("BM_s1_tlb_hit", 9), ("BM_s1_tlb_hit_full", 10)):
+                x = v.get(fam)
+                line += f" {x:{width}.1f} {x / bare:6.2f}" if x is not None else f" {'-':>{width}} {'-':>6}"
+            print(line)
     if shadow:
         print(f"\n{'shadow config':<13} {'fault ns':>9} {'walk ns':>9}")
         for cfg, v in shadow.items():
