@@ -139,8 +139,8 @@ py::dict event_to_dict(const Event& e) {
   d["old"] = e.old_value;
   d["new"] = e.new_value;
   if (e.kind == EventKind::Dsb) {
-    static const char* names[] = {"ishst", "ish", "sy"};
-    d["dsb"] = names[e.level < 3 ? e.level : 2];
+    static const char* names[] = {"ishst", "ish", "sy", "nsh"};  // DsbKind order
+    d["dsb"] = names[e.level < 4 ? e.level : 2];
   }
   d["text"] = describe(e);
   return d;
