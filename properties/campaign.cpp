@@ -22,6 +22,7 @@
 #include "properties/x86/paging_gen.hpp"
 #include "properties/x86/shadow_gen.hpp"
 #include "properties/x86/sppt_gen.hpp"
+#include "properties/x86/tdx_gen.hpp"
 #include "properties/campaign_fork.hpp"
 #include "properties/campaign_worker.hpp"
 #include "properties/corpus.hpp"
@@ -76,6 +77,14 @@ const std::vector<GeneratedProperty>& generated_properties() {
        "write-protected guest tables are read-only; no shadow page leaks; PAE root/PDPT pages below 4 GiB with "
        "default_pae_pdpte or make_pae_pdpte entries",
        [](const CampaignOptions& o) { return shadowgen::gen_case(o.max_ops); }},
+      {"x86.tdx", "tdx-private-pages-safe",
+       "interleavings of several vCPUs (enter, private/shared/MMIO accesses, ACCEPT, exit, kick) and KVM ops "
+       "(fault-in, zap = block/track/kick/remove/wbinvd, TLB flush, finalize) with OPERAND_BUSY injected at random "
+       "on the epoch, SEPT tree and SEPT entry locks: no live vCPU TLB translates a removed or reused page; every "
+       "successful REMOVE follows BLOCK, a TRACK past the block epoch and the exit of every vCPU of the old epoch "
+       "(recomputed from the SEAMCALL history); mirror == Secure EPT outside KVM's retries; no page back to the "
+       "host without WBINVD; BUSY leaves both views unchanged; no KVM_BUG_ON",
+       [](const CampaignOptions& o) { return tdxgen::gen_case(o.max_ops); }},
   };
   return all;
 }

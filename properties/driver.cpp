@@ -9,18 +9,22 @@
 #include "properties/x86/paging_driver.hpp"
 #include "properties/x86/shadow_driver.hpp"
 #include "properties/x86/sppt_driver.hpp"
+#include "properties/x86/tdx_driver.hpp"
 
 namespace ptspec::props {
 
 const std::vector<std::string>& invariant_names() {
   static const std::vector<std::string> names = {"abstraction", "refcount", "structure",   "leak",       "bbm",
-                                                 "flush",       "unchanged", "expectation", "model-error"};
+                                                 "flush",       "unchanged", "expectation", "model-error",
+                                                 // x86.tdx (properties/x86/tdx_checks.hpp)
+                                                 "stale-tlb", "remove-protocol", "mirror", "wbinvd",
+                                                 "busy-consistent", "kvm-bug"};
   return names;
 }
 
 const std::vector<const Driver*>& drivers() {
   static const std::vector<const Driver*> all = {&stage2_driver(), &ept_driver(), &sppt_driver(), &paging_driver(),
-                                                 &shadow_driver()};
+                                                 &shadow_driver(), &tdx_driver()};
   return all;
 }
 

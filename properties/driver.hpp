@@ -28,6 +28,14 @@ namespace ptspec::props {
 //   expectation  an op's "expect" or an expect_* op did not hold
 //   model-error  the model itself threw (an internal inconsistency, e.g. a
 //                reference dropped on a page with count 0)
+// x86.tdx (properties/x86/tdx_checks.hpp has each rule and its source):
+//   stale-tlb        a live vCPU TLB translates a private page that was removed or reused
+//   remove-protocol  a successful PAGE/SEPT.REMOVE without BLOCK, a TRACK past the block
+//                    epoch and the exit of every vCPU of the old epoch (from the history)
+//   mirror           KVM's mirror and the Secure EPT disagree outside KVM's retries
+//   wbinvd           a page back to (or out of) the host pool without PHYMEM.PAGE.WBINVD
+//   busy-consistent  a BUSY-failed op KVM is retrying left a trace in either view
+//   kvm-bug          KVM hit KVM_BUG_ON
 struct Violation {
   std::string invariant;
   std::string detail;

@@ -514,6 +514,148 @@ def test_check_variant_fails_with_counterexample():
             raise Failure(f"the saved counterexample does not reproduce: {r}")
     finally:
         shutil.rmtree(tmp)
+# ---- x86.tdx ----
+
+@test
+def test_decode_tdx_status():
+    # No --level: a SEAMCALL status, class + operand id, and what KVM does.
+    code, out, err = run("decode", "x86.tdx", "0x8000020000000092")
+    expect_code(code, 0, out, err)
+    expect_in(out, "OPERAND_BUSY|SEPT", "-EAGAIN", "SEPT", "problems: none")
+    code, out, err = run("decode", "x86.tdx", "0xc0000b0800000000", "--json")
+    expect_code(code, 0, out, err)
+    doc = parse_json(out)
+    if doc["kind"] != "tdx-status" or "TLB_TRACKING_NOT_DONE" not in doc["summary"] or "KVM_BUG_ON" not in doc["summary"]:
+        raise Failure(f"unexpected decode {doc}")
+    code, out, err = run("decode", "x86.tdx", "0xc0000b9900000000")
+    expect_code(code, 0, out, err)
+    expect_in(out, "unknown class", "problems:\n")
+
+
+@test
+def test_decode_tdx_sept_state():
+    # --level N: a SEPT state code at TDX level N.
+    code, out, err = run("decode", "x86.tdx", "0x70", "--level", "0")
+    expect_code(code, 0, out, err)
+    expect_in(out, "PENDING", "#VE", "problems: none")
+    code, out, err = run("decode", "x86.tdx", "0x60", "--level", "1")
+    expect_code(code, 0, out, err)
+    expect_in(out, "MAPPED", "4K private pages only")
+    code, out, err = run("decode", "x86.tdx", "0x5", "--level", "0")
+    expect_code(code, 0, out, err)
+    expect_in(out, "not a SEPT state")
+    code, out, err = run("decode", "x86.tdx", "0x0", "--level", "4", "--config", '{"gpaw": 52}')
+    expect_code(code, 0, out, err)
+    expect_in(out, "NL_MAPPED")
+
+
+@test
+def test_decode_tdx_bad():
+    code, out, err = run("decode", "x86.tdx", "0x0", "--level", "4")
+    expect_code(code, 2, out, err)
+    expect_in(err, "level", "ept_levels 4")
+    for config, where in (('{"gpaw": 50}', "config.gpaw"), ('{"gpaw": 52, "ept_levels": 4}', "config.ept_levels"),
+                          ('{"vcpus": 0}', "config.vcpus"), ('{"finalized": "yes"}', "config.finalized"),
+                          ('{"gpa_bits": 48}', "gpa_bits")):
+        code, out, err = run("decode", "x86.tdx", "0x0", "--config", config)
+        expect_code(code, 2, out, err)
+        expect_in(err, where)
+
+
+@test
+def test_list_json_tdx():
+    code, out, err = run("list", "--json")
+    expect_code(code, 0, out, err)
+    fmts = {f["id"]: f for f in parse_json(out)["formats"]}
+    if "x86.tdx" not in fmts:
+        raise Failure(f"x86.tdx not listed: {list(fmts)}")
+    f = fmts["x86.tdx"]
+    origins = [c["origin"] for c in f["cases"]]
+    for what, got, least in (("lemmas", len(f["lemmas"]), 10), ("properties", len(f["properties"]), 1),
+                             ("seed cases", origins.count("seed"), 8), ("bug cases", origins.count("bug"), 3)):
+        if got < least:
+            raise Failure(f"x86.tdx has {got} {what}, expected at least {least}")
+    variants = {v["name"] for v in f["variants"]}
+    want = {"remove-before-track", "track-without-kick", "zap-busy-as-success"}
+    if not want <= variants:
+        raise Failure(f"x86.tdx variants {variants}, expected {want}")
+
+
+@test
+def test_replay_tdx_corpus():
+    code, out, err = run("replay", *cases("seeds", "x86.tdx"), *cases("bugs", "x86.tdx"))
+    expect_code(code, 0, out, err)
+    # The trace names each SEAMCALL and its status.
+    seed = os.path.join(ARGS.corpus, "x86.tdx", "seeds", "zap-full-remove-order.json")
+    code, out, err = run("replay", seed, "--trace")
+    expect_code(code, 0, out, err)
+    expect_in(out, "TDH.MEM.RANGE.BLOCK", "TDH.MEM.TRACK", "TDH.MEM.PAGE.REMOVE", "TDH.PHYMEM.PAGE.WBINVD", "SUCCESS",
+              "kick vcpu0")
+
+
+@test
+def test_replay_tdx_altered_expectation_fails():
+    # A seed whose expected status is altered fails, naming the op.
+    seed = os.path.join(ARGS.corpus, "x86.tdx", "seeds", "remove-while-vcpu-in-old-epoch.json")
+    with open(seed) as f:
+        doc = json.load(f)
+    for op in doc["ops"]:
+        if op.get("status") == "TLB_TRACKING_NOT_DONE|RCX":
+            op["status"] = "SUCCESS"
+            break
+    tmp = tempfile.mkdtemp(prefix="ptspec-cli-")
+    try:
+        path = os.path.join(tmp, "altered.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        code, out, err = run("replay", path, "--json")
+        expect_code(code, 1, out, err)
+        r = parse_json(out)["results"][0]
+        if r["holds"] is not False or "TLB_TRACKING_NOT_DONE" not in json.dumps(r):
+            raise Failure(f"the altered case did not fail on the status: {r}")
+        doc["ops"][0]["status"] = "NO_SUCH_STATUS"
+        doc["ops"][0] = {"op": "accept", "vcpu": 0, "gpa": "0x1000", "status": "NO_SUCH_STATUS"}
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        code, out, err = run("replay", path)
+        expect_code(code, 2, out, err)
+        expect_in(err, "ops[0].status", "NO_SUCH_STATUS", what="stderr")
+    finally:
+        shutil.rmtree(tmp)
+
+
+@test
+def test_check_tdx_small_json():
+    tmp, corpus = temp_corpus()
+    try:
+        code, out, err = run("check", "--format", "x86.tdx", "--no-lemmas", "--cases", "20", "--corpus", corpus, "--json")
+        expect_code(code, 0, out, err)
+        doc = parse_json(out)
+        props = [r for r in doc["results"] if r["kind"] == "property"]
+        if doc["ok"] is not True or len(props) != 1 or props[0]["name"] != "tdx-private-pages-safe":
+            raise Failure(f"unexpected check result: {doc}")
+    finally:
+        shutil.rmtree(tmp)
+
+
+@test
+def test_check_tdx_variants_fail_with_counterexample():
+    tmp, corpus = temp_corpus()
+    try:
+        found_dir = os.path.join(corpus, "x86.tdx", "found")
+        for variant in ("remove-before-track", "track-without-kick", "zap-busy-as-success"):
+            before = set(glob.glob(os.path.join(found_dir, "*.json")))
+            code, out, err = run("check", "--variant", variant, "--format", "x86.tdx", "--corpus", corpus, "--jobs", "1")
+            expect_code(code, 1, out, err)
+            new = sorted(set(glob.glob(os.path.join(found_dir, "*.json"))) - before)
+            if len(new) != 1:
+                raise Failure(f"{variant}: expected one counterexample in {found_dir}, got {new}\n{out}")
+            code, out, err = run("replay", new[0], "--json")
+            r = parse_json(out)["results"][0]
+            if r["holds"] is not False or r.get("variant", variant) != variant:
+                raise Failure(f"{variant}: the saved counterexample does not reproduce: {r}")
+    finally:
+        shutil.rmtree(tmp)
 
 
 def main():
