@@ -45,6 +45,8 @@ std::string describe(const KvmEvent& e) {
     case KvmEventKind::Retry:
     case KvmEventKind::Again:
     case KvmEventKind::Bug:
+      if (e.gpa == 0 && e.hpa != 0)  // WBINVD's loop: the page, not a GPA
+        return fmt::format("{} hpa {:#x}: {}", kvm_event_kind_name(e.kind), e.hpa, status_name(e.status));
       return fmt::format("{} gpa {:#x}: {}", kvm_event_kind_name(e.kind), e.gpa, status_name(e.status));
   }
   return "?";

@@ -103,6 +103,7 @@ std::string describe(const SeamcallRecord& r) {
   std::string out = fmt::format("#{} {}{}(gpa {:#x}, level {}", r.seq, who, seamcall_name(r.call), r.gpa, r.level);
   if (r.hpa) out += fmt::format(", hpa {:#x}", r.hpa);
   out += fmt::format(") -> {}", status_name(r.status));
+  if (r.old_state == kNotAState) return out;
   if (r.old_state != r.new_state) out += fmt::format(", {} -> {}", state_text(r.old_state), state_text(r.new_state));
   else out += fmt::format(", entry {}", state_text(r.old_state));
   return out;
@@ -249,10 +250,7 @@ std::uint64_t TdxModule::sept_op(SeptOp op, Seamcall call, std::uint64_t gpa, un
   // The guest's ACCEPT takes only the entry lock; host calls the tree lock first.
   if (op != SeptOp::PageAccept && !take(TdxLock::SeptTree)) return done(busy_status(TdxLock::SeptTree, 0));
   const SeptWalk w = walk(gpa, level);
-  if (!w.reached) {
-    r.old_state = w.stop_state;
-    return done(kEptWalkFailed);
-  }
+  if (!w.reached) return done(kEptWalkFailed);
   if (!take(TdxLock::SeptEntry)) return done(busy_status(TdxLock::SeptEntry, 0));
 
   const SeptKey key{level, gpa};

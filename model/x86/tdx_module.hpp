@@ -122,8 +122,11 @@ struct SeamcallRecord {
   unsigned level = 0;           // TDX level (TdExit: ExitReason)
   std::uint64_t hpa = 0;        // HPA operand, or the HPA PAGE/SEPT.REMOVE released
   std::uint64_t status = kSuccess;
-  std::uint64_t old_state = 0;  // the target entry's state before / after (SEPT ops)
-  std::uint64_t new_state = 0;
+  // The target entry's state before / after (SEPT ops that got as far as
+  // reading the entry); kNotAState when the call never read it (operand
+  // check, BUSY on a lock, walk failure) or is no SEPT op.
+  std::uint64_t old_state = kNotAState;
+  std::uint64_t new_state = kNotAState;
   std::uint64_t epoch = 0;      // the TD epoch after the call
   bool operator==(const SeamcallRecord&) const = default;
 };

@@ -153,6 +153,8 @@ TEST(TdxModule, BlockRecordsEpochAndStates) {
   EXPECT_EQ(t.m.range_block(kGpa + 0x1000, 0), kEptEntryStateIncorrect | kOperandIdRcx);  // FREE
   t.m.inject_busy(TdxLock::SeptTree, 1);
   EXPECT_EQ(t.m.range_block(kGpa, 0), kBusySept);
+  EXPECT_EQ(t.m.history().back().old_state, kNotAState);  // the entry was never read
+  EXPECT_EQ(describe(t.m.history().back()).find("entry"), std::string::npos);
   t.m.inject_busy(TdxLock::SeptEntry, 1);
   EXPECT_EQ(t.m.range_block(kGpa, 0), kBusySept);
   EXPECT_EQ(t.m.state_of(0, kGpa), st(SeptState::Mapped));
