@@ -116,7 +116,7 @@ std::string check_remove_history(const std::vector<SeamcallRecord>& history, boo
     std::uint64_t epoch = 0;
   };
   std::map<int, Vcpu> vcpus;
-  std::map<std::uint64_t, std::uint64_t> blocked;  // leaf GPA -> block epoch (since last mapped)
+  std::map<SeptKey, std::uint64_t> blocked;  // entry -> block epoch (since it was last mapped / unblocked)
   std::uint64_t epoch = 0;
   for (const SeamcallRecord& h : history) {
     const bool ok = h.status == kSuccess;
@@ -129,28 +129,31 @@ std::string check_remove_history(const std::vector<SeamcallRecord>& history, boo
         if (ok) vcpus[h.vcpu] = Vcpu{true, h.epoch};
         break;
       case Seamcall::TdExit: vcpus[h.vcpu].running = false; break;
+      case Seamcall::SeptAdd:
       case Seamcall::PageAdd:
       case Seamcall::PageAug:
       case Seamcall::RangeUnblock:
-        if (ok && h.level == 0) blocked.erase(h.gpa);
+        if (ok) blocked.erase(SeptKey{h.level, h.gpa});
         break;
       case Seamcall::RangeBlock:
-        if (ok && h.level == 0) blocked[h.gpa] = h.epoch;
+        if (ok) blocked[SeptKey{h.level, h.gpa}] = h.epoch;
         break;
-      case Seamcall::PageRemove: {
+      case Seamcall::PageRemove:
+      case Seamcall::SeptRemove: {
         if (!ok || !finalized) break;
-        auto b = blocked.find(h.gpa);
+        const char* what = h.call == Seamcall::PageRemove ? "PAGE.REMOVE" : "SEPT.REMOVE";
+        auto b = blocked.find(SeptKey{h.level, h.gpa});
         if (b == blocked.end()) {
-          r.add(fmt::format("#{} PAGE.REMOVE {:#x} without a RANGE.BLOCK since it was mapped", h.seq, h.gpa));
+          r.add(fmt::format("#{} {} L{} {:#x} without a RANGE.BLOCK since it was mapped", h.seq, what, h.level, h.gpa));
           break;
         }
         const std::uint64_t bepoch = b->second;
         if (epoch <= bepoch)
-          r.add(fmt::format("#{} PAGE.REMOVE {:#x}: no TRACK past block epoch {}", h.seq, h.gpa, bepoch));
+          r.add(fmt::format("#{} {} L{} {:#x}: no TRACK past block epoch {}", h.seq, what, h.level, h.gpa, bepoch));
         for (const auto& [v, s] : vcpus)
           if (s.running && s.epoch <= bepoch)
-            r.add(fmt::format("#{} PAGE.REMOVE {:#x}: vcpu{} still runs in epoch {} <= block epoch {}", h.seq, h.gpa,
-                              v, s.epoch, bepoch));
+            r.add(fmt::format("#{} {} L{} {:#x}: vcpu{} still runs in epoch {} <= block epoch {}", h.seq, what,
+                              h.level, h.gpa, v, s.epoch, bepoch));
         blocked.erase(b);
         break;
       }

@@ -36,10 +36,11 @@ std::string check_mirror(const TdxKvm& k);
 // mapped private page is pinned exactly once.
 std::string check_pages(const TdxKvm& k);
 
-// From the SEAMCALL history alone: every successful PAGE.REMOVE while the TD
-// runs was preceded by a successful RANGE.BLOCK of that entry (after it was
-// last mapped), a successful TRACK past the block epoch, and the exit of
-// every vCPU that entered in the block epoch or before.
+// From the SEAMCALL history alone (the whole of it, from TD creation):
+// every successful PAGE.REMOVE / SEPT.REMOVE while the TD runs was preceded
+// by a successful RANGE.BLOCK of that entry (after it was last mapped or
+// unblocked), a successful TRACK past the block epoch, and the exit of every
+// vCPU that entered in the block epoch or before.
 std::string check_remove_history(const std::vector<SeamcallRecord>& history, bool finalized_at_start);
 
 // All of the above plus "KVM hit no KVM_BUG_ON".

@@ -217,6 +217,22 @@ TEST(TdxRandom, RemoveHistoryClauses) {
   busy_track[5].epoch = 0;
   EXPECT_NE(check_remove_history(busy_track, true), "");
   EXPECT_EQ(check_remove_history(busy_track, false), "");
+  // SEPT.REMOVE of a table: the BLOCK must be of that entry (level 1), not its leaf.
+  std::vector<SeamcallRecord> sept = h;
+  sept.back().call = SeptRemove;
+  sept.back().level = 1;
+  EXPECT_NE(check_remove_history(sept, true).find("SEPT.REMOVE L1 0x10000000 without a RANGE.BLOCK"),
+            std::string::npos);
+  sept[2].level = 1;
+  EXPECT_EQ(check_remove_history(sept, true), "");
+  // The module's own SEPT.REMOVE sequence passes.
+  TdxKvm k(TdConfig{});
+  ASSERT_EQ(k.fault_in(0x1000'0000), 0);
+  ASSERT_EQ(k.zap(0x1000'0000), 0);
+  ASSERT_EQ(k.module().range_block(0x1000'0000, 1), kSuccess);
+  ASSERT_EQ(k.module().track(), kSuccess);
+  ASSERT_EQ(k.module().sept_remove(0x1000'0000, 1), kSuccess);
+  EXPECT_EQ(check_remove_history(k.module().history(), true), "");
 }
 
 TEST(TdxRandom, EachVariantIsCaught) {
