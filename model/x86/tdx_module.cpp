@@ -263,6 +263,11 @@ std::uint64_t TdxModule::sept_op(SeptOp op, Seamcall call, std::uint64_t gpa, un
   if (step.status != kSuccess) return done(step.status);
 
   e.state = step.next_state;
+  // PAMT.BEPOCH (tdx_sept_state.hpp records_block: a successful RANGE.BLOCK).
+  if (records_block(C, op, step)) {
+    e.bepoch = epoch_;
+    e.blocked_once = true;
+  }
   switch (op) {
     case SeptOp::SeptAdd:
       e = SeptEntry{e.state, hpa, 0, false};
@@ -272,10 +277,6 @@ std::uint64_t TdxModule::sept_op(SeptOp op, Seamcall call, std::uint64_t gpa, un
     case SeptOp::PageAug:
       e = SeptEntry{e.state, hpa, 0, false};
       pamt_[hpa] = PamtEntry{PageOwner::TdPrivate, gpa, level};
-      break;
-    case SeptOp::RangeBlock:
-      e.bepoch = epoch_;
-      e.blocked_once = true;
       break;
     case SeptOp::PageRemove:
     case SeptOp::SeptRemove: {
@@ -288,6 +289,7 @@ std::uint64_t TdxModule::sept_op(SeptOp op, Seamcall call, std::uint64_t gpa, un
       break;
     }
     case SeptOp::PageAccept:
+    case SeptOp::RangeBlock:
     case SeptOp::RangeUnblock: break;
   }
   set_entry(key, e);
