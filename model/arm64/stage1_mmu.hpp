@@ -181,6 +181,10 @@ class Stage1Mmu {
   int map_sect(unsigned cpu, std::uint64_t va, std::uint64_t pa, std::uint64_t size, Prot p = {},
                std::uint64_t root = 0);
   int clear_user(unsigned cpu, std::uint64_t va, std::uint64_t root = 0);
+  // kvm-unit-tests enables the MMU from MMU-off. Switching tables with the
+  // MMU on is not made safe by this sequence: a walk on that CPU between its
+  // TLBI and the final ISB (a speculative one; in the model an access() on
+  // that CPU while the call is in flight) caches entries of the old table.
   int mmu_enable(unsigned cpu, std::uint64_t root = 0);
   int mmu_disable(unsigned cpu);
   int flush_tlb_all(unsigned cpu);

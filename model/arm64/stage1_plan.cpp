@@ -217,50 +217,50 @@ int Stage1Mmu::start(const OpRequest& req) {
   // Planning allocates tables; a refused plan gives them back.
   mem_.begin();
   try {
-  switch (req.kind) {
-    case OpKind::InstallPage:
-      check_aligned("va", req.va, page, "page");
-      check_aligned("pa", req.pa, page, "page");
-      check_va(req.va, page);
-      check_pa(req.pa, page);
-      ret = p.install(root, req.va, req.pa, kMaxLevel, req.prot);
-      break;
-    case OpKind::InstallBlock: {
-      const std::uint64_t size = g.block_size(block_level);
-      check_aligned("va", req.va, size, "block");
-      check_aligned("pa", req.pa, size, "block");
-      check_va(req.va, size);
-      check_pa(req.pa, size);
-      ret = p.install(root, req.va, req.pa, block_level, req.prot);
-      break;
+    switch (req.kind) {
+      case OpKind::InstallPage:
+        check_aligned("va", req.va, page, "page");
+        check_aligned("pa", req.pa, page, "page");
+        check_va(req.va, page);
+        check_pa(req.pa, page);
+        ret = p.install(root, req.va, req.pa, kMaxLevel, req.prot);
+        break;
+      case OpKind::InstallBlock: {
+        const std::uint64_t size = g.block_size(block_level);
+        check_aligned("va", req.va, size, "block");
+        check_aligned("pa", req.pa, size, "block");
+        check_va(req.va, size);
+        check_pa(req.pa, size);
+        ret = p.install(root, req.va, req.pa, block_level, req.prot);
+        break;
+      }
+      case OpKind::MapRange:
+      case OpKind::MapSect: {
+        const bool sect = req.kind == OpKind::MapSect;
+        const unsigned level = sect ? block_level : kMaxLevel;
+        const std::uint64_t step = g.block_size(level);
+        if (req.size == 0) throw InputError("size: 0 (nothing to map)");
+        // The library masks the start down: paddr = phys_start & MASK,
+        // vaddr = virt_offset & MASK, virt_end = phys_end - paddr + vaddr.
+        const std::uint64_t pa = req.pa & ~(step - 1), va = req.va & ~(step - 1);
+        check_pa(req.pa, req.size);
+        const std::uint64_t len = req.pa + req.size - pa;
+        check_va(va, len);
+        if ((len + step - 1) / step > kMaxPlanPages)
+          throw InputError(fmt::format("size: {:#x} needs more than {} installs", req.size, kMaxPlanPages));
+        for (std::uint64_t off = 0; off < len && ret == kOk; off += step)
+          ret = p.install(root, va + off, pa + off, level, req.prot);
+        break;
+      }
+      case OpKind::ClearUser:
+        check_va(req.va, 1);
+        ret = p.clear_user(root, req.va);
+        break;
+      case OpKind::MmuEnable: p.mmu_enable(root); break;
+      case OpKind::MmuDisable: p.mmu_disable(); break;
+      case OpKind::FlushTlbAll: p.flush(true, 0); break;
+      case OpKind::FlushTlbPage: p.flush(false, req.va); break;
     }
-    case OpKind::MapRange:
-    case OpKind::MapSect: {
-      const bool sect = req.kind == OpKind::MapSect;
-      const unsigned level = sect ? block_level : kMaxLevel;
-      const std::uint64_t step = g.block_size(level);
-      if (req.size == 0) throw InputError("size: 0 (nothing to map)");
-      // The library masks the start down: paddr = phys_start & MASK,
-      // vaddr = virt_offset & MASK, virt_end = phys_end - paddr + vaddr.
-      const std::uint64_t pa = req.pa & ~(step - 1), va = req.va & ~(step - 1);
-      check_pa(req.pa, req.size);
-      const std::uint64_t len = req.pa + req.size - pa;
-      check_va(va, len);
-      if ((len + step - 1) / step > kMaxPlanPages)
-        throw InputError(fmt::format("size: {:#x} needs more than {} installs", req.size, kMaxPlanPages));
-      for (std::uint64_t off = 0; off < len && ret == kOk; off += step)
-        ret = p.install(root, va + off, pa + off, level, req.prot);
-      break;
-    }
-    case OpKind::ClearUser:
-      check_va(req.va, 1);
-      ret = p.clear_user(root, req.va);
-      break;
-    case OpKind::MmuEnable: p.mmu_enable(root); break;
-    case OpKind::MmuDisable: p.mmu_disable(); break;
-    case OpKind::FlushTlbAll: p.flush(true, 0); break;
-    case OpKind::FlushTlbPage: p.flush(false, req.va); break;
-  }
   } catch (...) {
     mem_.rollback();
     throw;

@@ -28,8 +28,9 @@ const char* event_kind_name(EventKind k) {
 std::string describe(const Event& e) {
   switch (e.kind) {
     case EventKind::Write:
-      return fmt::format("write  L{} pte@{:#x} (addr {:#x}): {:#018x} -> {:#018x}", e.level, e.pa,
-                         e.addr, e.old_value, e.new_value);
+      return fmt::format("write  L{} pte@{:#x} (addr {:#x}): {:#018x} -> {:#018x}{}", e.level, e.pa,
+                         e.addr, e.old_value, e.new_value,
+                         e.flags & kEventTornHalf ? " (one 32-bit half of a plain store)" : "");
     case EventKind::TlbiAddr:
       return fmt::format("tlbi   addr {:#x} level {}", e.addr, e.level);
     case EventKind::TlbiAll: return "tlbi   all (whole context)";

@@ -2,6 +2,7 @@
 // hardware walk -- every fault kind at its level, table attributes, MMU off.
 #include <gtest/gtest.h>
 
+#include "model/arm64/stage1_decode.hpp"
 #include "model/arm64/stage1_mmu.hpp"
 
 namespace ptspec::arm64::s1 {
@@ -200,6 +201,39 @@ TEST(Stage1Walk, OtherGranules) {
     // No level-1 blocks with 16K/64K.
     EXPECT_THROW(m.install_block(0, 0, 0, 1), InputError);
   }
+}
+
+TEST(Stage1Decode, KindsFieldsAndProblems) {
+  const Stage1Config c = Stage1Config::make(4096, 48, 40);
+  auto field = [](const DecodedEntry& e, const std::string& name) {
+    for (const auto& f : e.fields)
+      if (f.name == name) return f;
+    ADD_FAILURE() << "no field " << name;
+    return DecodedField{};
+  };
+  EXPECT_EQ(decode_stage1(c, 0, 1).kind, "invalid");
+  DecodedEntry e = decode_stage1(c, 0x4000'1003 | bit(61) | bit(60), 1);
+  EXPECT_EQ(e.kind, "table");
+  EXPECT_EQ(field(e, "APTable").value, 1u);
+  EXPECT_EQ(field(e, "UXNTable").value, 1u);
+  EXPECT_TRUE(e.problems.empty());
+  // A user page, AF set, inner shareable, UXN.
+  const std::uint64_t page = 0x8000'0000 | 3 | (4u << 2) | bit(6) | (3u << 8) | bit(10) | bit(54);
+  e = decode_stage1(c, page, 3);
+  EXPECT_EQ(e.kind, "page");
+  EXPECT_EQ(field(e, "AP[2:1]").value, 1u);
+  EXPECT_EQ(field(e, "UXN").value, 1u);
+  EXPECT_EQ(field(e, "AttrIndx").value, 4u);
+  EXPECT_NE(e.summary.find("EL0 rw-"), std::string::npos) << e.summary;
+  EXPECT_TRUE(e.problems.empty());
+  // Level 3 with bit 1 clear; a block at level 0; OA beyond pa_bits 40; misaligned block.
+  EXPECT_EQ(decode_stage1(c, 0x401, 3).kind, "reserved");
+  EXPECT_EQ(decode_stage1(c, 0x401, 0).kind, "reserved");
+  EXPECT_FALSE(decode_stage1(c, (std::uint64_t{1} << 41) | 0x403, 3).problems.empty());
+  e = decode_stage1(c, 0x4000'1401, 2);
+  EXPECT_EQ(e.kind, "block");
+  EXPECT_FALSE(e.problems.empty());
+  EXPECT_THROW(decode_stage1(c, 0, 4), InputError);
 }
 
 }  // namespace
