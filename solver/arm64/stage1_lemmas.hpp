@@ -132,8 +132,8 @@ template <class L = Stage1Logic> std::vector<Lemma> stage1_lemmas() {
   add("stage1-clear-user-page-only-misses-block",
       "The pre-fix mmu_clear_user (variant clear-user-page-only: every entry above level 3 followed as a table "
       "pointer) clears AP[1] of the descriptor that maps every mapped VA -- false: on a block mapping it "
-      "writes into the block's output memory and the block stays user-accessible, so the solver must exhibit "
-      "a block.",
+      "follows the block's output address as a table and stores there or beyond, and the block stays "
+      "user-accessible, so the solver must exhibit a block.",
       C, [](z3::context& c) { return clear_user_hits_mapping_descriptor<L>(c, s1::ClearUser::PageOnly, false); },
       30'000);
   add("stage1-clear-user-page-only-correct-on-pages",
