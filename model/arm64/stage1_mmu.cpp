@@ -213,6 +213,38 @@ void Stage1Mmu::write_raw(unsigned cpu, std::uint64_t ptep, std::uint64_t value)
   execute(cpu, Event{EventKind::Write, 0, ptep, 0, 0, value, 0, kEventSingleCopyAtomic});
 }
 
+void Stage1Mmu::raw_step(unsigned cpu, const Event& e) {
+  check_cpu(cpu, "raw_step");
+  if (busy(cpu))
+    throw InputError(fmt::format("raw_step: cpu {} has a library call in flight (step or finish it first)", cpu));
+  Event x = e;
+  x.op = ops_.empty() ? 0 : static_cast<std::uint32_t>(ops_.size() - 1);
+  switch (e.kind) {
+    case EventKind::Write: {
+      if (e.pa & 7) throw InputError(fmt::format("raw_step: store address {:#x} is not 8-byte aligned", e.pa));
+      if (!mem_.find(e.pa)) throw InputError(fmt::format("raw_step: store address {:#x} is not in a table page", e.pa));
+      const std::uint8_t f = e.flags;
+      if (f != kEventSingleCopyAtomic && f != kEventTornHalf && f != (kEventTornHalf | kEventTornLast))
+        throw InputError(fmt::format("raw_step: store flags {:#x}: want single-copy-atomic or a torn half", f));
+      break;
+    }
+    case EventKind::Dsb:
+      if (e.level > static_cast<std::uint8_t>(DsbKind::Nsh))
+        throw InputError(fmt::format("raw_step: dsb kind {} unknown", e.level));
+      break;
+    case EventKind::Isb:
+    case EventKind::MmuOff: break;
+    case EventKind::TlbiVa:
+    case EventKind::TlbiVmall:
+      if (e.flags & ~kEventBroadcast) throw InputError(fmt::format("raw_step: tlbi flags {:#x}", e.flags));
+      break;
+    case EventKind::MmuOn: x.pa = resolve_root(e.pa); break;
+    default:
+      throw InputError(fmt::format("raw_step: '{}' is not a stage-1 micro-step", event_kind_name(e.kind)));
+  }
+  execute(cpu, x);
+}
+
 void Stage1Mmu::dsb(unsigned cpu, DsbKind k) {
   // Every DSB waits for the CPU's stores: they become visible to walks.
   std::erase_if(pending_stores_, [&](const PendingStore& s) { return s.cpu == cpu; });

@@ -219,6 +219,15 @@ class Stage1Mmu {
   // Raw entry store for hand-built cases (no barrier, no TLBI): a plain
   // single-copy-atomic Write event on `cpu`, pending until that CPU's next DSB.
   void write_raw(unsigned cpu, std::uint64_t ptep, std::uint64_t value);
+  // One micro-step executed on `cpu` outside any library call (hand-written
+  // sequences): Write (flags kEventSingleCopyAtomic, or kEventTornHalf /
+  // kEventTornHalf|kEventTornLast for the two halves of a plain store; `pa`
+  // an 8-byte aligned table entry; `addr` kept as the VA it maps), Dsb
+  // (level = DsbKind), Isb, TlbiVa (addr; kEventBroadcast for the IS form),
+  // TlbiVmall, MmuOn (pa = a table root), MmuOff. Other kinds, bad fields,
+  // or a call in flight on `cpu`: InputError. Logged with the op index of
+  // the last operation (or 0).
+  void raw_step(unsigned cpu, const Event& e);
 
  private:
   struct InFlight {

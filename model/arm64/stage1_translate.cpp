@@ -9,7 +9,8 @@
 // where the granule has none) is a translation fault at that level; a table
 // or output address at or above 2^pa_bits is an address size fault; a leaf
 // with AF = 0 is an access flag fault (TCR_EL1.HA = 0: no hardware update);
-// only then are permissions checked (stage1_perms.hpp via leaf_perms).
+// only then are permissions checked (stage1_perms.hpp via leaf_perms; lemma
+// stage1-leaf-perms-from-descriptor-bits).
 #include <fmt/format.h>
 
 #include "model/arm64/stage1_mmu.hpp"
@@ -88,7 +89,7 @@ Translation Stage1Mmu::translate(std::uint64_t root, std::uint64_t va, El el, Ac
   for (unsigned level = g.start_level;; ++level) {
     t.level = level;
     ViewMem vm(*this, view);
-    // The shared walk step (solver lemma walk-step-reads-selected-entry).
+    // The shared walk step (solver lemma stage1-walk-step-reads-selected-entry).
     const std::uint64_t ptep = entry_address(C, g, table, va, level);
     const std::uint64_t pte = walk_step(C, vm, g, table, va, level);
     t.ptep = ptep;

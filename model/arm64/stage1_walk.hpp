@@ -3,7 +3,9 @@
 // and the one descriptor store mmu_clear_user makes, fixed and pre-fix. The
 // concrete model (stage1_mmu.cpp) runs these with Concrete over WalkMem; the
 // solver runs them with Symbolic over a Z3 array (solver/arm64/
-// stage1_lemmas_walk.hpp) -- the lemma is about the code the model runs.
+// stage1_lemmas_walk.hpp: stage1-clear-user-hits-mapping-descriptor,
+// stage1-clear-user-page-only-misses-block, -correct-on-pages) -- the lemma
+// is about the code the model runs.
 //
 // Templates never branch on a D::Bool: the walk is unrolled over the levels
 // with d.ite (domain.hpp rules).

@@ -342,6 +342,37 @@ TEST(Stage1Variants, NoWriteOnceExposesATornDescriptor) {
   }
 }
 
+TEST(Stage1Ops, RawStepsBuildTheLibrarySequenceByHand) {
+  // A hand-written clear of the user bit with the full sequence is clean; a
+  // bad micro-step is an InputError.
+  Stage1Mmu m{cfg()};
+  ASSERT_EQ(m.install_page(0, kVa, kPa), 0);
+  ASSERT_EQ(m.mmu_enable(1), 0);
+  ASSERT_TRUE(el0_reads(m, 1, kVa));
+  const Translation t = m.translate(m.root(), kVa, El::El0, Access::Read, false, View::Latest);
+  Event w{K::Write, 3, t.ptep, kVa, 0, t.pte & ~bit(6), 0, kEventSingleCopyAtomic};
+  m.raw_step(0, w);
+  EXPECT_TRUE(el0_reads(m, 1, kVa));  // not yet visible, still cached
+  m.raw_step(0, {K::Dsb, static_cast<std::uint8_t>(DsbKind::Ishst)});
+  Event tlbi{K::TlbiVa};
+  tlbi.addr = kVa;
+  tlbi.flags = kEventBroadcast;
+  m.raw_step(0, tlbi);
+  EXPECT_TRUE(el0_reads(m, 1, kVa));  // doomed but not yet gone
+  m.raw_step(0, {K::Dsb, static_cast<std::uint8_t>(DsbKind::Ish)});
+  m.raw_step(0, {K::Isb});
+  EXPECT_FALSE(el0_reads(m, 1, kVa));
+  EXPECT_EQ(m.log().events().back().kind, K::Isb);
+  EXPECT_EQ(m.log().events().back().cpu, 0);
+  Event bad{K::Write, 3, t.ptep + 4, kVa, 0, 0, 0, kEventSingleCopyAtomic};
+  EXPECT_THROW(m.raw_step(0, bad), InputError);
+  EXPECT_THROW(m.raw_step(0, {K::Alloc}), InputError);
+  EXPECT_THROW(m.raw_step(0, {K::MmuOn, 0, 0x1234000}), InputError);
+  EXPECT_THROW(m.raw_step(0, {K::Dsb, 9}), InputError);
+  m.start({OpKind::FlushTlbAll, 0});
+  EXPECT_THROW(m.raw_step(0, {K::Isb}), InputError);
+}
+
 TEST(Stage1Model, CopiesAreIndependent) {
   Stage1Mmu m{cfg()};
   ASSERT_EQ(m.install_page(0, kVa, kPa), 0);
