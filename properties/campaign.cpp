@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "model/core/errors.hpp"
+#include "properties/arm64/stage1_gen.hpp"
 #include "properties/arm64/stage2_gen.hpp"
 #include "properties/x86/ept_gen.hpp"
 #include "properties/x86/paging_gen.hpp"
@@ -85,6 +86,14 @@ const std::vector<GeneratedProperty>& generated_properties() {
        "(recomputed from the SEAMCALL history); mirror == Secure EPT outside KVM's retries; no page back to the "
        "host without WBINVD; BUSY leaves both views unchanged; no KVM_BUG_ON",
        [](const CampaignOptions& o) { return tdxgen::gen_case(o.max_ops); }},
+      {"arm64.stage1", "stage1-cpu-views-match-map",
+       "random installs (pages, blocks, ranges), mmu_clear_user, MMU on/off on two tables, TLB flushes and EL0/EL1 "
+       "accesses from two CPUs, calls interleaved micro-step by micro-step with the other CPU's accesses: once no "
+       "call is in flight every CPU's TLB agrees with its tables, the tables equal the abstract map and accesses "
+       "give what the map says; every table store single-copy-atomic, DSB before each TLBI, DSB ISH + ISB after "
+       "it, a TLBI after every change of a valid entry, TLB invalidated before the MMU is enabled; tables "
+       "reachable once, nothing leaks",
+       [](const CampaignOptions& o) { return stage1gen::gen_case(o.max_ops); }},
   };
   return all;
 }

@@ -4,6 +4,7 @@
 // that silently disappears from `ptspec list` is worse than one line here.
 #include "properties/driver.hpp"
 
+#include "properties/arm64/stage1_driver.hpp"
 #include "properties/arm64/stage2_driver.hpp"
 #include "properties/x86/ept_driver.hpp"
 #include "properties/x86/paging_driver.hpp"
@@ -18,13 +19,15 @@ const std::vector<std::string>& invariant_names() {
                                                  "flush",       "unchanged", "expectation", "model-error",
                                                  // x86.tdx (properties/x86/tdx_checks.hpp)
                                                  "stale-tlb", "remove-protocol", "mirror", "wbinvd",
-                                                 "busy-consistent", "kvm-bug"};
+                                                 "busy-consistent", "kvm-bug",
+                                                 // arm64.stage1 (properties/arm64/stage1_checks.hpp)
+                                                 "cpu-view", "maintenance"};
   return names;
 }
 
 const std::vector<const Driver*>& drivers() {
   static const std::vector<const Driver*> all = {&stage2_driver(), &ept_driver(), &sppt_driver(), &paging_driver(),
-                                                 &shadow_driver(), &tdx_driver()};
+                                                 &shadow_driver(), &tdx_driver(), &stage1_driver()};
   return all;
 }
 

@@ -36,6 +36,11 @@ namespace ptspec::props {
 //   wbinvd           a page back to (or out of) the host pool without PHYMEM.PAGE.WBINVD
 //   busy-consistent  a BUSY-failed op KVM is retrying left a trace in either view
 //   kvm-bug          KVM hit KVM_BUG_ON
+// arm64.stage1 (properties/arm64/stage1_checks.hpp has each rule and its source):
+//   cpu-view     once no library call is in flight, a CPU's TLB disagrees with its tables,
+//                or an access disagrees with the abstract map
+//   maintenance  a table update without its WRITE_ONCE / DSB / TLBI / DSB ISH + ISB step,
+//                or the MMU enabled without TLB invalidation (the message names the step)
 struct Violation {
   std::string invariant;
   std::string detail;

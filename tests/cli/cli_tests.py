@@ -658,6 +658,148 @@ def test_check_tdx_variants_fail_with_counterexample():
         shutil.rmtree(tmp)
 
 
+# ---- arm64.stage1 ----
+
+S1_VARIANTS = ["clear-user-page-only", "no-dsb-before-tlbi", "no-dsb-after-tlbi", "no-tlbi-after-clear",
+               "no-tlb-flush-before-mmu-enable", "no-write-once"]
+
+
+@test
+def test_decode_stage1_page():
+    # Level-3 page: AttrIndx 4, AP[2:1] = 01, SH inner, AF, PXN + UXN, OA 0x80000000.
+    code, out, err = run("decode", "arm64.stage1", "0x0060000080000753", "--level", "3")
+    expect_code(code, 0, out, err)
+    expect_in(out, "page", "AttrIndx", "EL1 read/write, EL0 read/write", "PXN", "UXN", "0x80000000", "accessed",
+              "inner shareable", "global")
+    code, out, err = run("decode", "arm64.stage1", "0x80000753", "--level", "3", "--json")
+    expect_code(code, 0, out, err)
+    doc = parse_json(out)
+    if doc["kind"] != "page" or not any(f["name"] == "AP[2:1]" and f["value"] == 1 for f in doc["fields"]):
+        raise Failure(f"unexpected decode: {doc}")
+
+
+@test
+def test_decode_stage1_block_table_reserved():
+    # 16K granule: a 32 MiB level-2 block, EL1-only (AP 00), AF clear.
+    code, out, err = run("decode", "arm64.stage1", "0x82000311", "--level", "2", "--config", '{"granule": 16384}')
+    expect_code(code, 0, out, err)
+    expect_in(out, "block", "0x2000000", "EL1 read/write, EL0 none", "access flag fault")
+    code, out, err = run("decode", "arm64.stage1", "0x100003003", "--level", "0")
+    expect_code(code, 0, out, err)
+    expect_in(out, "table", "0x100003000", "APTable")
+    # Bit 1 clear at level 3, and a block at level 1 with a 16K granule: reserved encodings.
+    code, out, err = run("decode", "arm64.stage1", "0x80000701", "--level", "3")
+    expect_code(code, 0, out, err)
+    expect_in(out, "reserved", "translation fault")
+    code, out, err = run("decode", "arm64.stage1", "0x80000701", "--level", "1", "--config", '{"granule": 16384}')
+    expect_code(code, 0, out, err)
+    expect_in(out, "reserved")
+    code, out, err = run("decode", "arm64.stage1", "0x0", "--level", "2")
+    expect_code(code, 0, out, err)
+    expect_in(out, "invalid")
+
+
+@test
+def test_decode_stage1_bad():
+    code, out, err = run("decode", "arm64.stage1", "0x3", "--level", "4")
+    expect_code(code, 2, out, err)
+    expect_in(err, "level", what="stderr")
+    code, out, err = run("decode", "arm64.stage1", "0x3", "--config", '{"granule": 1234}')
+    expect_code(code, 2, out, err)
+    expect_in(err, "granule", what="stderr")
+    code, out, err = run("decode", "arm64.stage1", "0x3", "--config", '{"cpus": 9}')
+    expect_code(code, 2, out, err)
+    expect_in(err, "cpus", what="stderr")
+    code, out, err = run("decode", "arm64.stage1", "0x3", "--config", '{"ia_bits": 40}')
+    expect_code(code, 2, out, err)
+    expect_in(err, "ia_bits", what="stderr")
+
+
+@test
+def test_replay_stage1_corpus():
+    code, out, err = run("replay", *cases("seeds", "arm64.stage1"), *cases("bugs", "arm64.stage1"))
+    expect_code(code, 0, out, err)
+    # The trace shows each store old -> new, the barriers, the TLBI, TLB fills and hits, per CPU.
+    seed = os.path.join(ARGS.corpus, "arm64.stage1", "seeds", "clear-user-interleaved.json")
+    code, out, err = run("replay", seed, "--trace")
+    expect_code(code, 0, out, err)
+    expect_in(out, "cpu0 write", "=>", "cpu0 dsb    ishst", "cpu0 tlbi   vae1is", "cpu0 dsb    ish", "cpu0 isb",
+              "TLB filled", "TLB hit", "cpu1 el0 read", "permission fault")
+
+
+@test
+def test_replay_stage1_altered_expectation_fails():
+    seed = os.path.join(ARGS.corpus, "arm64.stage1", "seeds", "clear-user-page.json")
+    with open(seed) as f:
+        doc = json.load(f)
+    for op in doc["ops"]:
+        if op.get("op") == "expect_access" and op.get("fault") == "permission":
+            op["fault"] = "none"
+            break
+    else:
+        raise Failure("the seed has no permission-fault expectation")
+    tmp = tempfile.mkdtemp(prefix="ptspec-cli-")
+    try:
+        path = os.path.join(tmp, "altered.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        code, out, err = run("replay", path, "--json")
+        expect_code(code, 1, out, err)
+        r = parse_json(out)["results"][0]
+        if r["holds"] is not False or "fault none expected" not in json.dumps(r):
+            raise Failure(f"the altered case did not fail on the fault: {r}")
+        # A bad op argument is bad input naming the op and the field.
+        doc["ops"][0]["cpu"] = 7
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        code, out, err = run("replay", path)
+        expect_code(code, 2, out, err)
+        expect_in(err, "ops[0]", "cpu 7", what="stderr")
+    finally:
+        shutil.rmtree(tmp)
+
+
+@test
+def test_check_stage1_holds():
+    tmp, corpus = temp_corpus()
+    try:
+        code, out, err = run("check", "--format", "arm64.stage1", "--no-lemmas", "--cases", "20",
+                             "--corpus", corpus, "--json")
+        expect_code(code, 0, out, err)
+        doc = parse_json(out)
+        props = [r for r in doc["results"] if r["kind"] == "property"]
+        if doc["ok"] is not True or [p["name"] for p in props] != ["stage1-cpu-views-match-map"]:
+            raise Failure(f"unexpected check result: {doc}")
+    finally:
+        shutil.rmtree(tmp)
+
+
+@test
+def test_check_stage1_variants_fail():
+    # Every variant is caught by the property with a short shrunk counterexample that replays failing.
+    tmp, corpus = temp_corpus()
+    try:
+        found_dir = os.path.join(corpus, "arm64.stage1", "found")
+        for variant in S1_VARIANTS:
+            before = set(glob.glob(os.path.join(found_dir, "*.json")))
+            code, out, err = run("check", "--variant", variant, "--format", "arm64.stage1", "--corpus", corpus,
+                                 "--jobs", "1")
+            expect_code(code, 1, out, err)
+            new = sorted(set(glob.glob(os.path.join(found_dir, "*.json"))) - before)
+            if len(new) != 1:
+                raise Failure(f"{variant}: expected one counterexample in {found_dir}, got {new}\n{out}")
+            with open(new[0]) as f:
+                n_ops = len(json.load(f)["ops"])
+            if n_ops > 8:
+                raise Failure(f"{variant}: counterexample of {n_ops} ops is not short")
+            code, out, err = run("replay", new[0], "--json")
+            r = parse_json(out)["results"][0]
+            if r["holds"] is not False:
+                raise Failure(f"{variant}: the saved counterexample does not reproduce: {r}")
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
