@@ -258,10 +258,7 @@ void Stage1Session::raw_step(const Op& op, Outcome& o) {
 }
 
 void Stage1Session::exec_raw(const Op& op, unsigned cpu, const Event& e) {
-  with_op(op, [&] {
-    if (e.kind == EventKind::Write && e.flags == kEventSingleCopyAtomic) return m_.write_raw(cpu, e.pa, e.new_value);
-    throw InputError("raw DSB / ISB / TLBI and plain (torn) stores need Stage1Mmu::raw_step, not yet in the model");
-  });
+  with_op(op, [&] { m_.raw_step(cpu, e); });
 }
 
 bool Stage1Session::entry_at(std::uint64_t root, std::uint64_t va, unsigned level, std::uint64_t& ptep,
