@@ -133,6 +133,9 @@ int TdxSession::access(const Op& op, StepReport& rep, tdx::TdxKvm& k, bool probe
 int TdxSession::accept(const Op& op, StepReport& rep) {
   const unsigned v = vcpu_of(op);
   tdx::TdxKvm& k = *kvm_;
+  // The expected status is checked as input first, whatever the vCPU's state.
+  const std::uint64_t want =
+      has_arg(op, "status") ? nm::parse_status(arg_string(op, "status"), fmt::format("ops[{}].status", op.index)) : 0;
   if (v >= k.config().vcpus)
     throw InputError(fmt::format("ops[{}].vcpu: {} (the TD has vCPUs 0..{})", op.index, v, k.config().vcpus - 1));
   if (!k.module().vcpu(v).running()) {
@@ -146,11 +149,8 @@ int TdxSession::accept(const Op& op, StepReport& rep) {
   bool exited = false;
   const std::uint64_t s = k.vcpu_accept(v, gpa & ~std::uint64_t{0xfff}, &exited);
   if (exited) rep.trace.push_back(fmt::format("vcpu{}: EPT-violation TD exit (KVM may now map the page)", v));
-  if (has_arg(op, "status")) {
-    const std::uint64_t want = nm::parse_status(arg_string(op, "status"), fmt::format("ops[{}].status", op.index));
-    if (want != s)
-      fail(rep, fmt::format("ACCEPT of {:#x}: {} expected, got {}", gpa, tdx::status_name(want), tdx::status_name(s)));
-  }
+  if (has_arg(op, "status") && want != s)
+    fail(rep, fmt::format("ACCEPT of {:#x}: {} expected, got {}", gpa, tdx::status_name(want), tdx::status_name(s)));
   return 0;
 }
 
@@ -163,6 +163,8 @@ int TdxSession::seamcall(const Op& op, StepReport& rep) {
   auto need_hpa = [&] {
     if (!has_arg(op, "hpa")) throw InputError(fmt::format("ops[{}].hpa: {} needs an hpa", op.index, call));
   };
+  const std::uint64_t want =
+      has_arg(op, "status") ? nm::parse_status(arg_string(op, "status"), fmt::format("ops[{}].status", op.index)) : 0;
   if (!raw_)
     rep.trace.push_back("raw SEAMCALL (not through KVM): the mirror and busy-consistent checks are off from here");
   raw_ = true;
@@ -178,10 +180,8 @@ int TdxSession::seamcall(const Op& op, StepReport& rep) {
   else if (call == "wbinvd") need_hpa(), s = m.phymem_page_wbinvd(hpa);
   else if (call == "finalize") s = m.mr_finalize();
   else throw InputError(fmt::format("ops[{}].call: \"{}\" is not a host SEAMCALL", op.index, call));
-  if (has_arg(op, "status")) {
-    const std::uint64_t want = nm::parse_status(arg_string(op, "status"), fmt::format("ops[{}].status", op.index));
-    if (want != s) fail(rep, fmt::format("{}: {} expected, got {}", call, tdx::status_name(want), tdx::status_name(s)));
-  }
+  if (has_arg(op, "status") && want != s)
+    fail(rep, fmt::format("{}: {} expected, got {}", call, tdx::status_name(want), tdx::status_name(s)));
   return 0;
 }
 
