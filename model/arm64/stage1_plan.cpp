@@ -38,6 +38,7 @@ struct Stage1Mmu::Planner {
   const Geometry& g;
   std::vector<Event> steps;
   std::map<std::uint64_t, std::uint64_t> overlay;
+  std::uint64_t cur_va = 0;  // the VA of the install / clear in progress: what Write events say they map
 
   Stage1Variant variant() const { return m.cfg_.variant; }
 
@@ -63,12 +64,12 @@ struct Stage1Mmu::Planner {
     if (variant() == Stage1Variant::NoWriteOnce) {
       // A plain C store the compiler split: low word, then high word.
       const std::uint64_t mid = (old & genmask(63, 32)) | (value & genmask(31, 0));
-      steps.push_back({EventKind::Write, static_cast<std::uint8_t>(level), ptep, r.va, old, mid, 0, kEventTornHalf});
-      steps.push_back({EventKind::Write, static_cast<std::uint8_t>(level), ptep, r.va, mid, value, 0,
+      steps.push_back({EventKind::Write, static_cast<std::uint8_t>(level), ptep, cur_va, old, mid, 0, kEventTornHalf});
+      steps.push_back({EventKind::Write, static_cast<std::uint8_t>(level), ptep, cur_va, mid, value, 0,
                        static_cast<std::uint8_t>(kEventTornHalf | kEventTornLast)});
     } else {
       steps.push_back(
-          {EventKind::Write, static_cast<std::uint8_t>(level), ptep, r.va, old, value, 0, kEventSingleCopyAtomic});
+          {EventKind::Write, static_cast<std::uint8_t>(level), ptep, cur_va, old, value, 0, kEventSingleCopyAtomic});
     }
     overlay[ptep] = value;
   }
@@ -116,6 +117,7 @@ struct Stage1Mmu::Planner {
   }
 
   int install(std::uint64_t root, std::uint64_t va, std::uint64_t pa, unsigned level, const Prot& prot) {
+    cur_va = va;
     std::uint64_t ptep = 0;
     if (int ret = entry_for(root, va, level, ptep)) return ret;
     if (is_table(C, read(ptep), level)) return kEinval;  // a block over a table
@@ -125,6 +127,7 @@ struct Stage1Mmu::Planner {
   }
 
   int clear_user(std::uint64_t root, std::uint64_t va) {
+    cur_va = va;
     if (!m.cpus_[r.cpu].mmu_on) return kEnoent;  // mmu_get_pte: !mmu_enabled()
     if (variant() == Stage1Variant::ClearUserPageOnly) {
       // Pre-fix get_pte: allocate missing tables, follow everything else as

@@ -76,6 +76,16 @@ TEST(Stage1Ops, MapRangeAndSect) {
   });
   EXPECT_EQ(pages, 3u);
   EXPECT_EQ(blocks, 2u);
+  // Every store says the VA of the install it belongs to: the one the
+  // following TLBI names.
+  std::uint64_t last_store_va = ~std::uint64_t{0};
+  for (const Event& e : m.log().events()) {
+    if (e.kind == K::Write) last_store_va = e.addr;
+    if (e.kind == K::TlbiVa) {
+      EXPECT_EQ(e.addr, last_store_va);
+    }
+  }
+  EXPECT_EQ(last_store_va, 0x8020'0000u);
 }
 
 TEST(Stage1Ops, RefusalsChangeNothing) {
