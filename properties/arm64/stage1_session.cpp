@@ -99,6 +99,7 @@ void Stage1Session::absorb() {
   for (; absorbed_ < log.size(); ++absorbed_) {
     Event e = log[absorbed_];
     if (e.kind == EventKind::Write) locate(e);
+    if (e.kind == EventKind::Write || e.kind == EventKind::Alloc || e.kind == EventKind::DataWrite) dirty_ = true;
     cur_->events.push_back(e);
     std::vector<Event> one{e};
     trace_events(*cur_, one,
@@ -196,6 +197,7 @@ void Stage1Session::library_call(const Op& op, StepReport& rep, Outcome& o) {
   o.ret = with_op(op, [&] { return m_.start(r); });
   call_op_[r.cpu] = op.index;
   call_kind_[r.cpu] = r.kind;
+  if (writes_tables(r.kind)) dirty_ = true;
   if (!raw_) {
     const int want = map_.apply(r, table);
     if (want != o.ret)
@@ -399,7 +401,10 @@ void Stage1Session::checkpoint(const Op& op, const Outcome& o, StepReport& rep) 
   if (!quiet || (o.returned.empty() && !o.settled && !o.observe)) return;
   try {
     s1check::check_cpu_views(m_, v);
-    if (raw_) return;
+    // The tables and the map change only through stores, allocations and
+    // table-writing calls: an access does not rescan them.
+    if (raw_ || !dirty_) return;
+    dirty_ = false;
     s1check::scan_tables(m_, scan_);
     s1check::check_map(m_, scan_, map_, v);
     s1check::check_structure(scan_, v);

@@ -82,6 +82,7 @@ class Stage1Session final : public Session {
   const Op* cur_op_ = nullptr;
   std::map<std::uint64_t, std::pair<unsigned, std::uint64_t>> table_base_;  // table page -> (level, first VA)
   std::size_t tables_seen_ = 0;
+  bool dirty_ = true;  // tables or map changed since the last scan
 };
 
 }  // namespace ptspec::props
