@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
+#include <set>
 
 #include "model/arm64/stage1_decode.hpp"
 #include "model/arm64/stage1_desc.hpp"
@@ -415,14 +417,31 @@ void Stage1Session::checkpoint(const Op& op, const Outcome& o, StepReport& rep) 
 }
 
 std::string Stage1Session::dump() const {
+  // Own traversal with a visited set: hand-written tables may link a table
+  // twice or into a cycle.
+  const arm64::Geometry& g = m_.geo();
   std::string out;
-  for (std::size_t i = 0; i < m_.roots().size(); ++i) {
-    out += fmt::format("table {}: ", i);
-    try {
-      out += m_.dump(m_.roots()[i]);
-    } catch (const std::exception& e) {
-      out += fmt::format("(cannot be listed: {})\n", e.what());
+  std::set<std::uint64_t> seen;
+  std::function<void(std::uint64_t, unsigned, std::uint64_t)> rec = [&](std::uint64_t table, unsigned level,
+                                                                         std::uint64_t base) {
+    const std::uint64_t* w = m_.mem().find(table);
+    for (std::uint64_t i = 0; w && i < g.entries(level); ++i) {
+      if (!w[i]) continue;
+      const std::uint64_t va = base + i * g.block_size(level);
+      const std::string indent(2 * (level - g.start_level + 1), ' ');
+      out += fmt::format("{}L{} [{}] va {:#x} @{:#x}: {:#018x}  {}\n", indent, level, i, va, table + 8 * i, w[i],
+                         s1check::entry_brief(g, w[i], level));
+      if (level < arm64::kMaxLevel && s1::is_table(C, w[i], level)) {
+        const std::uint64_t next = s1::oa_of(C, g, w[i]);
+        if (!m_.mem().find(next)) out += fmt::format("{}  (no table page at {:#x})\n", indent, next);
+        else if (!seen.insert(next).second) out += fmt::format("{}  (table {:#x} already listed)\n", indent, next);
+        else rec(next, level + 1, va);
+      }
     }
+  };
+  for (std::size_t i = 0; i < m_.roots().size(); ++i) {
+    out += fmt::format("table {} at {:#x} ({})\n", i, m_.roots()[i], m_.config().describe());
+    if (seen.insert(m_.roots()[i]).second) rec(m_.roots()[i], g.start_level, 0);
   }
   for (unsigned c = 0; c < m_.cpus(); ++c) {
     const s1::CpuState& s = m_.cpu(c);
