@@ -139,7 +139,7 @@ DecodedEntry decode_status(std::uint64_t s) {
   return e;
 }
 
-DecodedEntry decode_state(const tdx::TdConfig& cfg, std::uint64_t v, unsigned level) {
+DecodedEntry decode_state(std::uint64_t v, unsigned level) {
   DecodedEntry e;
   e.kind = "sept-state";
   const auto st = tdx::sept_state_from_code(v);
@@ -173,7 +173,6 @@ DecodedEntry decode_state(const tdx::TdConfig& cfg, std::uint64_t v, unsigned le
     e.problems.push_back(fmt::format("a level-{} leaf: KVM's hooks map 4K private pages only (seed 004 "
                                      "tdp_max_page_level = PG_LEVEL_4K)",
                                      level));
-  (void)cfg;
   return e;
 }
 
@@ -214,7 +213,7 @@ Driver make_driver() {
       throw InputError(fmt::format("level: {} (x86.tdx decodes SEPT states at TDX levels 0..{} with ept_levels {}; "
                                    "no --level decodes a SEAMCALL status)",
                                    level, c.ept_levels - 1, c.ept_levels));
-    return decode_state(c, value, static_cast<unsigned>(level));
+    return decode_state(value, static_cast<unsigned>(level));
   };
   return d;
 }
