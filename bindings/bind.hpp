@@ -14,6 +14,7 @@
 #include "model/x86/paging_pdpte.hpp"
 #include "model/x86/paging_walk.hpp"
 #include "model/x86/spp_check.hpp"
+#include "model/x86/tdx_module.hpp"
 #include "convert.hpp"
 
 namespace ptspec::pyb {
@@ -79,5 +80,20 @@ x86::Vendor to_vendor(pybind11::handle v, const char* name);
 x86::PagingAccess to_paging_access(pybind11::handle access, pybind11::handle implicit);
 // A PagingContext argument (TypeError otherwise).
 const x86::PagingContext& to_context(pybind11::handle v, const char* name);
+
+// ---- x86.tdx ----
+void bind_tdx(pybind11::module_& m);               // tdx.cpp: TdConfig, status/state/route helpers, TdxModule
+void bind_tdx_td(pybind11::module_& m);            // tdx_td.cpp: Td (KVM's side; after TdxModule and Ept)
+struct TdConfigTag { static constexpr auto name = pybind11::detail::const_name("TdConfig | None"); };
+using TdConfigArg = Arg<TdConfigTag>;
+// Td(config) or Td(**TdConfig keywords); `cls` names the class in errors.
+x86::tdx::TdConfig td_config_from(const TdConfigArg& config, const pybind11::kwargs& kw, const char* cls);
+pybind11::dict td_config_to_dict(const x86::tdx::TdConfig& c);
+// A TDX status as {status, name, ok (SUCCESS), error (bit 63)}.
+pybind11::dict tdx_status_to_dict(std::uint64_t status);
+// vCPU `i` of the module as a dict (see _core.pyi TdVcpu); InputError out of range.
+pybind11::dict tdx_vcpu_to_dict(const x86::tdx::TdxModule& m, unsigned i);
+// "epoch" | "sept" | "entry" | "pamt" (TypeError / InputError naming the argument).
+x86::tdx::TdxLock to_tdx_lock(pybind11::handle v, const char* name);
 
 }  // namespace ptspec::pyb

@@ -35,6 +35,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("EINVAL") = static_cast<int>(ptspec::kEinval);
   m.attr("ERANGE") = static_cast<int>(ptspec::kErange);
   m.attr("ENOENT") = static_cast<int>(ptspec::kEnoent);
+  m.attr("EIO") = static_cast<int>(ptspec::kEio);
 
   ptspec::pyb::bind_config(m);
   auto stage2 = ptspec::pyb::bind_stage2(m);
@@ -49,4 +50,6 @@ PYBIND11_MODULE(_core, m) {
   ptspec::pyb::bind_spp_system(m);
   ptspec::pyb::bind_paging(m);
   ptspec::pyb::bind_shadow(m);
+  ptspec::pyb::bind_tdx(m);
+  ptspec::pyb::bind_tdx_td(m);
 }

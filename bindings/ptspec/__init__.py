@@ -40,6 +40,14 @@ x86 guest paging and KVM's shadow MMU::
     g = ptspec.GuestPaging(ctx)                             # guest memory + CR3
     ptspec.root_role(ctx)["pae_root"]                       # -> 1 (root level 3)
     mmu = ptspec.ShadowMmu(g)                               # shadow paging over g
+
+x86 TDX (a TD's private memory through the TDX module's Secure EPT)::
+
+    td = ptspec.Td(gpaw=48, vcpus=2)                        # KVM + TDX module
+    td.fault_in(0x1000)                                     # SEPT.ADD x3, PAGE.AUG -> 0
+    td.enter(0); td.accept(0, 0x1000)["name"]               # -> 'SUCCESS'
+    td.module.state(0x1000)                                 # -> 'MAPPED'
+    td.module.range_block(0x1000)["name"]                   # raw SEAMCALLs -> status dict
 """
 
 from ._core import (  # noqa: F401  (re-exports)
@@ -48,6 +56,7 @@ from ._core import (  # noqa: F401  (re-exports)
     EINVAL,
     ENOENT,
     ENOMEM,
+    EIO,
     ERANGE,
     Ept,
     EptConfig,
@@ -62,6 +71,9 @@ from ._core import (  # noqa: F401  (re-exports)
     Stage1Config,
     Stage2,
     Stage2Config,
+    Td,
+    TdConfig,
+    TdxModule,
     __version__,
     corpus_dir,
     decode,
@@ -83,6 +95,9 @@ from ._core import (  # noqa: F401  (re-exports)
     prove,
     replay,
     root_role,
+    sept_state_code,
+    sept_state_name,
+    sept_states,
     spp_bitmap,
     spp_check,
     spp_format,
@@ -91,6 +106,10 @@ from ._core import (  # noqa: F401  (re-exports)
     spp_vector_problems,
     stage1_perms,
     stage1_variants,
+    tdx_route,
+    tdx_status_name,
+    tdx_status_value,
+    tdx_variants,
     variants,
 )
 
@@ -103,6 +122,7 @@ __all__ = [
     "EINVAL",
     "ENOENT",
     "ENOMEM",
+    "EIO",
     "ERANGE",
     "Ept",
     "EptConfig",
@@ -117,6 +137,9 @@ __all__ = [
     "Stage1Config",
     "Stage2",
     "Stage2Config",
+    "Td",
+    "TdConfig",
+    "TdxModule",
     "__version__",
     "corpus_dir",
     "decode",
@@ -138,6 +161,9 @@ __all__ = [
     "prove",
     "replay",
     "root_role",
+    "sept_state_code",
+    "sept_state_name",
+    "sept_states",
     "spp_bitmap",
     "spp_check",
     "spp_format",
@@ -146,5 +172,9 @@ __all__ = [
     "spp_vector_problems",
     "stage1_perms",
     "stage1_variants",
+    "tdx_route",
+    "tdx_status_name",
+    "tdx_status_value",
+    "tdx_variants",
     "variants",
 ]
