@@ -305,6 +305,30 @@ TEST(Stage1Session, InterleavedClearHoldsAndTheVariantIsStale) {
   }
 }
 
+// Without the DSB ISHST, cpu1's walk between the TLBI and its completion
+// still reads the old descriptor and caches it after the invalidation: the
+// stale entry is seen by the view checker, not only by the event-log rule.
+TEST(Stage1Session, MissingDsbBeforeTlbiLeavesAStaleEntry) {
+  s1::Stage1Config cfg = s1::Stage1Config::make();
+  cfg.variant = s1::Stage1Variant::NoDsbBeforeTlbi;
+  Stage1Session s(cfg);
+  const Json ops[] = {
+      {{"op", "install_page"}, {"va", "0x40000000"}, {"pa", "0x80000000"}},
+      {{"op", "mmu_enable"}, {"cpu", 0}},
+      {{"op", "mmu_enable"}, {"cpu", 1}},
+      {{"op", "clear_user"}, {"cpu", 0}, {"va", "0x40000000"}, {"steps", 2}},
+      {{"op", "access"}, {"cpu", 1}, {"va", "0x40000000"}, {"el", "el0"}, {"access", "read"}},
+      {{"op", "step"}, {"cpu", 0}},
+      {{"op", "expect_access"}, {"cpu", 1}, {"va", "0x40000000"}, {"el", "el0"}, {"access", "read"},
+       {"fault", "none"}, {"tlb_hit", true}},
+  };
+  std::vector<Violations> per_op;
+  for (std::size_t i = 0; i < std::size(ops); ++i) per_op.push_back(s.step(op_of(ops[i], i)).violations);
+  EXPECT_TRUE(has(per_op[3], "maintenance", "not followed by DSB ISHST before the TLBI VAE1IS")) << all(per_op[3]);
+  EXPECT_TRUE(has(per_op[5], "cpu-view", "cpu1 TLB entry for va 0x40000000")) << all(per_op[5]);
+  EXPECT_TRUE(per_op[6].size() >= 1 && has(per_op[6], "cpu-view")) << all(per_op[6]);  // the stale hit, as expected
+}
+
 TEST(Stage1Session, BadArgumentsAreInputErrors) {
   Stage1Session s(s1::Stage1Config::make());
   EXPECT_THROW(s.step(op_of({{"op", "install_page"}, {"cpu", 2}, {"va", "0x40000000"}, {"pa", "0"}})), InputError);
