@@ -183,7 +183,7 @@ Stage1Class bind_stage1(py::module_& m) {
       .def(
           "supports_block",
           [](const Stage1Config& c, IntArg level) { return c.geo.level_supports_block(level_arg(level)); },
-          py::arg("level"), "Whether a block descriptor may sit at `level` with this granule.")
+          py::arg("level"), "Whether a leaf may sit at `level` with this granule (a block; at level 3 the page).")
       .def("to_dict", &stage1_config_to_dict, "The config as keywords: Stage1Config(**c.to_dict()).")
       .def("describe", &Stage1Config::describe)
       .def("__repr__", [](const Stage1Config& c) { return fmt::format("<Stage1Config {}>", c.describe()); });
