@@ -423,3 +423,19 @@ def test_enter_twice_raises_and_changes_nothing():
     with pytest.raises(ptspec.InputError, match="already running"):
         td.enter(0)
     assert td.module == before
+
+
+def test_gpaw52_five_level_td():
+    td = ptspec.Td(gpaw=52, vcpus=1)
+    assert td.config.ept_levels == 5 and td.module.top_level == 4
+    gpa = (1 << 50) | GPA  # private under GPAW 52 (bit 51 is the shared bit)
+    assert ptspec.tdx_route(gpa, 52) == "private" and ptspec.tdx_route(gpa) == "invalid"
+    assert td.fault_in(gpa) == 0
+    assert [h["call"] for h in td.module.history()] == ["TDH.MEM.SEPT.ADD"] * 4 + ["TDH.MEM.PAGE.AUG"]
+    assert td.enter(0) == 0 and td.accept(0, gpa)["ok"] and td.access(0, gpa)["ok"]
+    assert td.fault_in((1 << 51) | GPA) == 0 and td.access(0, (1 << 51) | GPA)["route"] == "shared"
+    assert td.zap(gpa) == 0 and td.module.state(gpa) == "FREE"
+    # pg_level 5 = the PML5 root's entries (TDX level 4); linking one twice is a KVM_BUG_ON.
+    assert td.link_private_spt(0, 5, POOL + 0x100_0000) == 0 and td.module.state(0, 4) == "NL_MAPPED"
+    assert td.link_private_spt(0, 5, POOL + 0x100_1000) == ptspec.EIO
+    assert td.bugs()[0]["status_name"] == "EPT_ENTRY_NOT_FREE|RCX"
