@@ -116,9 +116,12 @@ TdxModule::TdxModule(const TdConfig& cfg, std::uint64_t root_sept_hpa) : cfg_(cf
   if (root_sept_hpa == 0 || (root_sept_hpa & (kPage - 1)) || root_sept_hpa >= bit(cfg_.maxphyaddr))
     throw InputError(fmt::format("root_sept_hpa: {:#x} (must be a non-zero 4K-aligned HPA below 2^{})",
                                  root_sept_hpa, cfg_.maxphyaddr));
-  finalized_ = cfg_.finalized;
   vcpus_.resize(cfg_.vcpus);
   pamt_[root_hpa_] = PamtEntry{PageOwner::SeptPage, 0, cfg_.ept_levels};
+  // A TD configured as finalized went through TDH.MR.FINALIZE before the
+  // scenario: it is history record #0, so the history alone says when the
+  // "while the TD runs" rules apply (history checkers need no config).
+  if (cfg_.finalized) mr_finalize();
 }
 
 const TdxVcpu& TdxModule::vcpu(unsigned i) const {

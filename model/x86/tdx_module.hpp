@@ -143,7 +143,8 @@ class TdxModule {
  public:
   // `root_sept_hpa`: the page KVM gave for the root SEPT page at TD creation
   // (TDH.MNG.CREATE/ADDCX; PAMT SeptPage). Throws InputError for a bad
-  // config or an unaligned / out-of-range root HPA.
+  // config or an unaligned / out-of-range root HPA. With cfg.finalized the
+  // history starts with a successful TDH.MR.FINALIZE (record #0).
   TdxModule(const TdConfig& cfg, std::uint64_t root_sept_hpa);
 
   const TdConfig& config() const { return cfg_; }

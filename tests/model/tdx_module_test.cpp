@@ -364,6 +364,16 @@ TEST(TdxModule, BusyInjectionIsBounded) {
   EXPECT_FALSE(tdx_lock_from_name("tree", l));
 }
 
+TEST(TdxModule, FinalizedAtStartIsHistoryRecordZero) {
+  Td t;
+  ASSERT_EQ(t.m.history().size(), 1u);
+  EXPECT_EQ(t.m.history()[0].call, Seamcall::MrFinalize);
+  EXPECT_EQ(t.m.history()[0].status, kSuccess);
+  Td early(/*finalized=*/false);
+  EXPECT_TRUE(early.m.history().empty());
+  EXPECT_FALSE(early.m.finalized());
+}
+
 TEST(TdxModule, BadConstruction) {
   TdConfig c;
   EXPECT_THROW(TdxModule(c, 0), InputError);
