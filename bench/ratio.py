@@ -7,13 +7,15 @@
     bench_ept --benchmark_out=ept.json --benchmark_out_format=json
     bench_paging --benchmark_out=paging.json --benchmark_out_format=json
     bench_stage1 --benchmark_out=stage1.json --benchmark_out_format=json
-    python3 bench/ratio.py walk.json ops.json campaign.json ept.json paging.json stage1.json
+    bench_tdx --benchmark_out=tdx.json --benchmark_out_format=json
+    python3 bench/ratio.py walk.json ops.json campaign.json ept.json paging.json stage1.json tdx.json
 
 Prints, per configuration, the model walk (BM_translate) against the bare
 loop (BM_bare) and their ratio; the same for the EPT walk (BM_ept_walk, and
 BM_ept_walk_ad with A/D applied, against BM_ept_bare); the x86 guest walk
 per paging mode (BM_paging_walk against BM_paging_bare); the shadow MMU's
 page fault and shadow walk in nanoseconds (BM_shadow_fault, BM_shadow_walk);
+x86.tdx nanoseconds per SEAMCALL, per KVM fault-in and per zap (BM_tdx_*);
 the arm64 stage-1 walk (BM_s1_walk) and the TLB-hit access with a 64-entry
 and a full TLB (BM_s1_tlb_hit, BM_s1_tlb_hit_full) against the bare loop
 (BM_s1_bare);
@@ -62,6 +64,7 @@ def main(argv):
     ept = OrderedDict()
     paging, shadow = OrderedDict(), OrderedDict()
     stage1 = OrderedDict()
+    tdx = OrderedDict()
     for b in _runs(argv[1:]):
         fam, cfg = _split(b.get("run_name", b["name"]))
         if fam in ("BM_translate", "BM_bare"):
@@ -77,7 +80,10 @@ def main(argv):
         elif fam in ("BM_map", "BM_unmap"):
             per_op = b.get("per_op")
             ops.setdefault(cfg, {})[fam] = per_op * 1e9 if per_op else None
-        elif fam in ("BM_session", "BM_campaign"):
+        elif fam in ("BM_tdx_seamcall", "BM_tdx_fault_in", "BM_tdx_zap"):
+            per = b.get("per_call") or b.get("per_fault") or b.get("per_zap")
+            tdx[f"{fam[7:]}/{cfg}" if cfg else fam[7:]] = per * 1e9 if per else None
+        elif fam in ("BM_session", "BM_campaign", "BM_tdx_op_mix", "BM_tdx_campaign"):
             checked.append((b["name"], b.get("items_per_second", 0.0)))
     rc = 0
     if walk:
@@ -135,6 +141,10 @@ def main(argv):
         for cfg, v in shadow.items():
             fmt = lambda x: f"{x:.1f}" if x is not None else "-"
             print(f"{cfg:<13} {fmt(v.get('BM_shadow_fault')):>9} {fmt(v.get('BM_shadow_walk')):>9}")
+    if tdx:
+        print(f"\n{'x86.tdx':<30} {'ns each':>9}")
+        for name, ns in tdx.items():
+            print(f"{name:<30} {ns:9.0f}" if ns else f"{name:<30} {'-':>9}")
     if ops:
         print(f"\n{'ops config':<12} {'map ns/op':>10} {'unmap ns/op':>12}")
         for cfg, v in ops.items():
