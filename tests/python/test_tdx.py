@@ -439,3 +439,15 @@ def test_gpaw52_five_level_td():
     assert td.link_private_spt(0, 5, POOL + 0x100_0000) == 0 and td.module.state(0, 4) == "NL_MAPPED"
     assert td.link_private_spt(0, 5, POOL + 0x100_1000) == ptspec.EIO
     assert td.bugs()[0]["status_name"] == "EPT_ENTRY_NOT_FREE|RCX"
+
+
+def test_corpus_replays_through_the_generic_api():
+    cases = ptspec.list_corpus("x86.tdx")
+    origins = {c["origin"] for c in cases}
+    assert {"seed", "bug"} <= origins and len([c for c in cases if c["origin"] == "bug"]) == 3
+    for c in cases:
+        r = ptspec.replay(c["path"])
+        assert r["as_expected"], c["path"]
+        assert r["holds"] == (c["origin"] != "bug"), c["path"]
+        if c["origin"] == "bug":
+            assert r["violations"], c["path"]
