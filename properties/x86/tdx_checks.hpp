@@ -57,6 +57,9 @@ void check_stale_tlb(const std::vector<x86::tdx::TdxVcpu>& vcpus, std::uint64_t 
 // finalization, vCPU entries/exits, the epoch and each entry's block epoch.
 class RemoveAuditor {
  public:
+  // `finalized_at_start`: the TD was created finalized (TdConfig::finalized);
+  // a TDH.MR.FINALIZE record in the history also sets it.
+  explicit RemoveAuditor(bool finalized_at_start = false) : finalized_(finalized_at_start) {}
   // Records must come in history order (seq 0, 1, ...); a gap is reported.
   void feed(const x86::tdx::SeamcallRecord& r, Violations& out);
   std::uint64_t fed() const { return next_seq_; }

@@ -59,7 +59,7 @@ class TdxSession final : public Session {
   void check(StepReport& rep);
 
   std::unique_ptr<x86::tdx::TdxKvm> kvm_;
-  tdxcheck::RemoveAuditor auditor_;
+  tdxcheck::RemoveAuditor auditor_{kvm_->config().finalized};
   std::size_t seen_seq_ = 0;   // history records already traced
   std::size_t seen_bugs_ = 0;  // KVM bugs already reported
   bool raw_ = false;

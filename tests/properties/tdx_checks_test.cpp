@@ -40,7 +40,7 @@ struct Fixture {
   Violations all() const {
     Violations v;
     const tdx::TdxModule& m = k.module();
-    RemoveAuditor a;
+    RemoveAuditor a(m.config().finalized);
     for (const auto& r : m.history()) a.feed(r, v);
     check_stale_tlb(m.vcpus(), m.epoch(), m.sept(), m.pamt(), v);
     check_mirror(k.mirror_leaves(), k.mirror_spts(), k.pending(), m.sept(), k.pins(), v);
@@ -126,6 +126,13 @@ TEST(TdxChecks, RemoveAuditorFollowsTheProtocolAndCatchesEachMissingStep) {
   // Before finalization nothing needs tracking.
   const std::vector<tdx::SeamcallRecord> early = {rec(0, S::PageAdd), rec(1, S::PageRemove)};
   EXPECT_TRUE(run(early).empty());
+  // A TD created finalized: the rules apply without a TDH.MR.FINALIZE record.
+  {
+    RemoveAuditor a(true);
+    Violations v;
+    for (const auto& r : {rec(0, S::PageAug), rec(1, S::PageRemove)}) a.feed(r, v);
+    EXPECT_TRUE(has(v, "remove-protocol"));
+  }
   // A gap in the history.
   EXPECT_TRUE(has(run({rec(0, S::MrFinalize), rec(2, S::Track, 0, -1, 1)}), "remove-protocol"));
 }
