@@ -408,3 +408,22 @@ def test_an_operation_in_flight_blocks_another_on_that_cpu(s1):
     assert s1.install_page(VA, PA, cpu=1) == 0
     s1.finish(0)
     assert s1.install_page(VA + 0x1000, PA, cpu=0) == 0
+
+
+def test_raw_store_is_pending_until_a_dsb(s1):
+    """A plain store to a table entry is invisible to walks until its CPU's DSB
+    (B2.3 / D8.2 ordering of table walks); then the AF = 0 leaf faults (HA = 0)."""
+    assert s1.install_page(VA, PA) == 0
+    s1.mmu_on(0)
+    leaf = s1.walk(VA)
+    s1.write_raw(leaf["ptep"], leaf["pte"] & ~(1 << 10), cpu=1)
+    assert s1.pending_stores() == [{"cpu": 1, "pa": leaf["ptep"], "old": leaf["pte"],
+                                    "new": leaf["pte"] & ~(1 << 10), "event": len(s1.events()) - 1}]
+    assert s1.walk(VA)["ok"]                                   # walkers still see the old entry
+    assert s1.walk(VA, view="latest")["fault"] == "access_flag"
+    assert s1.read_entry(leaf["ptep"], "walker") == leaf["pte"]
+    assert s1.flush_tlb_page(VA, cpu=1) == 0                   # its DSB ISHST publishes the store
+    assert s1.pending_stores() == []
+    a = s1.access(0, VA + 4, "el1")
+    assert a["fault"] == "access_flag" and a["level"] == 3 and a["pa"] == PA + 4
+    assert s1.tlb(0) == []                                      # access-flag faults are not cached
