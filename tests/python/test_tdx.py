@@ -74,7 +74,8 @@ def test_page_life_through_kvm():
     td = ptspec.Td(vcpus=2)
     m = td.module
     assert td.fault_in(GPA) == 0
-    assert [h["call"] for h in m.history()] == ["TDH.MEM.SEPT.ADD"] * 3 + ["TDH.MEM.PAGE.AUG"]
+    # A TD created finalized starts its history with the TDH.MR.FINALIZE that finalized it.
+    assert [h["call"] for h in m.history()] == ["TDH.MR.FINALIZE"] + ["TDH.MEM.SEPT.ADD"] * 3 + ["TDH.MEM.PAGE.AUG"]
     assert [s["level"] for s in td.mirror_spts()] == [1, 2, 3]
     assert m.state(GPA) == "PENDING" and m.entry(GPA)["hpa"] == td.mirror_leaves()[GPA]
     hpa = td.mirror_leaves()[GPA]
@@ -431,7 +432,8 @@ def test_gpaw52_five_level_td():
     gpa = (1 << 50) | GPA  # private under GPAW 52 (bit 51 is the shared bit)
     assert ptspec.tdx_route(gpa, 52) == "private" and ptspec.tdx_route(gpa) == "invalid"
     assert td.fault_in(gpa) == 0
-    assert [h["call"] for h in td.module.history()] == ["TDH.MEM.SEPT.ADD"] * 4 + ["TDH.MEM.PAGE.AUG"]
+    assert [h["call"] for h in td.module.history()] == (["TDH.MR.FINALIZE"] + ["TDH.MEM.SEPT.ADD"] * 4 +
+                                                         ["TDH.MEM.PAGE.AUG"])
     assert td.enter(0) == 0 and td.accept(0, gpa)["ok"] and td.access(0, gpa)["ok"]
     assert td.fault_in((1 << 51) | GPA) == 0 and td.access(0, (1 << 51) | GPA)["route"] == "shared"
     assert td.zap(gpa) == 0 and td.module.state(gpa) == "FREE"
