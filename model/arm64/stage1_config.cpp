@@ -52,13 +52,7 @@ unsigned stage1_start_level(unsigned granule_shift, unsigned va_bits) {
 
 Geometry make_stage1_geometry(unsigned granule, unsigned va_bits, unsigned pa_bits) {
   Geometry g;
-  switch (granule) {
-    case 4096: g.granule_shift = 12; break;
-    case 16384: g.granule_shift = 14; break;
-    case 65536: g.granule_shift = 16; break;
-    default:
-      throw InputError(fmt::format("config.granule: {} is not a VMSAv8-64 granule (4096, 16384, 65536)", granule));
-  }
+  g.granule_shift = granule_shift_of(granule, "VMSAv8-64");
   // T0SZ = 64 - va_bits in 16..39 (Arm ARM D8.2; FEAT_LVA/FEAT_TTST not modelled).
   if (va_bits < 25 || va_bits > 48)
     throw InputError(fmt::format("config.va_bits: {} outside 25..48 (TCR_EL1.T0SZ 16..39)", va_bits));

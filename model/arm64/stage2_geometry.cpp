@@ -6,6 +6,16 @@
 
 namespace ptspec::arm64 {
 
+unsigned granule_shift_of(unsigned granule, std::string_view stage) {
+  switch (granule) {
+    case 4096: return 12;
+    case 16384: return 14;
+    case 65536: return 16;
+    default:
+      throw InputError(fmt::format("config.granule: {} is not a {} granule (4096, 16384, 65536)", granule, stage));
+  }
+}
+
 unsigned kvm_start_level(unsigned granule_shift, unsigned ia_bits) {
   // ARM64_HW_PGTABLE_LEVELS(va) = (va - 4) / (PAGE_SHIFT - 3), applied to
   // ia_bits - 4 so that up to 16 tables are concatenated at the start level.
@@ -21,13 +31,7 @@ bool sl0_allows(unsigned granule_shift, unsigned level) {
 
 Geometry make_geometry(unsigned granule, unsigned ia_bits, int start_level, unsigned pa_bits) {
   Geometry g;
-  switch (granule) {
-    case 4096: g.granule_shift = 12; break;
-    case 16384: g.granule_shift = 14; break;
-    case 65536: g.granule_shift = 16; break;
-    default:
-      throw InputError(fmt::format("config.granule: {} is not a stage-2 granule (4096, 16384, 65536)", granule));
-  }
+  g.granule_shift = granule_shift_of(granule, "stage-2");
   if (ia_bits < 32 || ia_bits > 48)
     throw InputError(fmt::format("config.ia_bits: {} outside 32..48", ia_bits));
   if (pa_bits < 32 || pa_bits > 48)

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ptspec::arm64 {
 
@@ -57,6 +58,10 @@ struct Geometry {
 // KVM's start level for an IPA size: levels = HW_LEVELS(ia_bits - 4),
 // at least 2 (reference/arm64-stage2.md).
 unsigned kvm_start_level(unsigned granule_shift, unsigned ia_bits);
+
+// log2 of a VMSAv8-64 translation granule (4K/16K/64K, Arm ARM D8.2); any
+// other size throws InputError "config.granule: ... is not a <stage> granule".
+unsigned granule_shift_of(unsigned granule, std::string_view stage);
 
 // Builds and checks a geometry. `start_level` < 0 means "as KVM picks it".
 // Throws InputError naming the offending field when VTCR_EL2 cannot express

@@ -514,6 +514,7 @@ def test_check_variant_fails_with_counterexample():
             raise Failure(f"the saved counterexample does not reproduce: {r}")
     finally:
         shutil.rmtree(tmp)
+
 # ---- x86.tdx ----
 
 @test
