@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bare_vmsa.hpp"
 #include "model/arm64/stage1_mmu.hpp"
 
 namespace ptspec::bench {
@@ -69,42 +70,6 @@ std::string s1_label(const S1Bench& c, const arm64::Geometry& g, std::size_t n) 
          (c.blocks ? "2 blocks" : "3 pages") + " x" + std::to_string(n);
 }
 
-// The walk, precomputed once: per-level shift and index mask, OA mask.
-struct BareS1 {
-  unsigned start_level;
-  unsigned shift[4];
-  std::uint64_t index_mask[4];
-  std::uint64_t oa_mask;
-};
-
-BareS1 bare_s1(const arm64::Geometry& g) {
-  BareS1 b{};
-  b.start_level = g.start_level;
-  for (unsigned l = g.start_level; l <= arm64::kMaxLevel; ++l) {
-    b.shift[l] = g.level_shift(l);
-    b.index_mask[l] = g.index_mask(l);
-  }
-  b.oa_mask = s1::oa_field(g.granule_shift).mask();
-  return b;
-}
-
-// The output address, or ~0 at an invalid entry. What a hardware walker
-// must do at least; no fault classification, AF or permission check.
-inline std::uint64_t bare_walk_s1(const PhysMem& mem, const BareS1& b, std::uint64_t root, std::uint64_t va) {
-  std::uint64_t table = root;
-  for (unsigned level = b.start_level;; ++level) {
-    const std::uint64_t pte = *mem.find(table + (((va >> b.shift[level]) & b.index_mask[level]) << 3));
-    if (!(pte & 1)) return ~std::uint64_t{0};
-    const std::uint64_t oa = pte & b.oa_mask;
-    if (level < arm64::kMaxLevel && (pte & 2)) {
-      table = oa;
-      continue;
-    }
-    const std::uint64_t size_mask = (std::uint64_t{1} << b.shift[level]) - 1;
-    return (oa & ~size_mask) | (va & size_mask);
-  }
-}
-
 constexpr std::size_t kPages = 4096;
 constexpr std::size_t kBlocks = 256;
 
@@ -128,11 +93,11 @@ void BM_s1_walk(benchmark::State& state, S1Bench c) {
 void BM_s1_bare(benchmark::State& state, S1Bench c) {
   S1Populated p = populate_s1(c, leaves_for(c));
   const s1::Stage1Mmu& m = *p.m;
-  const BareS1 b = bare_s1(m.geo());
+  const BareGeometry b = bare_geometry(m.geo());
   // Same answers as the model, checked once outside the timed loop.
   for (std::uint64_t va : p.vas) {
     const s1::Translation t = m.translate(m.root(), va, s1::El::El0, s1::Access::Read);
-    if (!t.ok() || bare_walk_s1(m.mem(), b, m.root(), va) != t.pa) {
+    if (!t.ok() || bare_walk(m.mem(), b, m.root(), va) != t.pa) {
       state.SkipWithError("bare walk disagrees with Stage1Mmu::translate");
       return;
     }
@@ -140,7 +105,7 @@ void BM_s1_bare(benchmark::State& state, S1Bench c) {
   const std::size_t n = p.vas.size();
   std::size_t i = 0;
   for (auto _ : state) {
-    std::uint64_t pa = bare_walk_s1(m.mem(), b, m.root(), p.vas[i]);
+    std::uint64_t pa = bare_walk(m.mem(), b, m.root(), p.vas[i]);
     benchmark::DoNotOptimize(pa);
     if (++i == n) i = 0;
   }

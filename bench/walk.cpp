@@ -7,7 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/fixtures.hpp"
-#include "model/arm64/stage2_desc.hpp"
+#include "bench/bare_vmsa.hpp"
 
 namespace ptspec::bench {
 namespace {
@@ -25,43 +25,6 @@ void BM_translate(benchmark::State& state, BenchConfig c) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.SetLabel(label(s2.geo()));
-}
-
-// Everything the walk needs, precomputed once: per-level shift and index
-// mask, and the output-address mask.
-struct BareGeometry {
-  unsigned start_level;
-  unsigned shift[4];
-  std::uint64_t index_mask[4];
-  std::uint64_t oa_mask;
-};
-
-BareGeometry bare_geometry(const arm64::Geometry& g) {
-  BareGeometry b{};
-  b.start_level = g.start_level;
-  for (unsigned l = g.start_level; l <= arm64::kMaxLevel; ++l) {
-    b.shift[l] = g.level_shift(l);
-    b.index_mask[l] = g.index_mask(l);
-  }
-  b.oa_mask = arm64::s2::oa_field(g.granule_shift).mask();
-  return b;
-}
-
-// Returns the output address, or ~0 on any invalid entry.
-inline std::uint64_t bare_walk(const PhysMem& mem, const BareGeometry& b, std::uint64_t pgd, std::uint64_t ipa) {
-  std::uint64_t table = pgd;
-  for (unsigned level = b.start_level;; ++level) {
-    const std::uint64_t* p = mem.find(table + (((ipa >> b.shift[level]) & b.index_mask[level]) << 3));
-    const std::uint64_t pte = *p;
-    if (!(pte & 1)) return ~std::uint64_t{0};
-    const std::uint64_t oa = pte & b.oa_mask;
-    if (level < arm64::kMaxLevel && (pte & 2)) {
-      table = oa;
-      continue;
-    }
-    const std::uint64_t size_mask = (std::uint64_t{1} << b.shift[level]) - 1;
-    return (oa & ~size_mask) | (ipa & size_mask);
-  }
 }
 
 void BM_bare(benchmark::State& state, BenchConfig c) {
